@@ -1,0 +1,62 @@
+"""Fixtures of the chapter tests: the app under test, in-process and for real.
+
+The app folder comes from WORKBOOK_APP_DIR (the learner's workspace, or a
+checkpoint). Each run is a fresh process, so importing ``app`` once is safe.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from workbook.server import LiveServer
+
+
+@pytest.fixture(scope="session")
+def app_dir() -> Path:
+    folder = Path(os.environ["WORKBOOK_APP_DIR"])
+    if not (folder / "app").is_dir():
+        pytest.fail(f"no app/ package in {folder}: run the chapter's %%app cells first")
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    return folder
+
+
+def import_app_module(name: str) -> object:
+    """Import ``app.something``, failing with the learner's error in one line."""
+    try:
+        return importlib.import_module(name)
+    except Exception as error:  # the learner's code: any error is theirs to see
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        pytest.fail(f"{name} does not import: {type(error).__name__}: {error} "
+                    f"({Path(where.filename).name}, line {where.lineno})")
+
+
+@pytest.fixture(scope="session")
+def app(app_dir: Path) -> FastAPI:
+    main = import_app_module("app.main")
+    application = getattr(main, "app", None)
+    if not isinstance(application, FastAPI):
+        pytest.fail("app/main.py must define `app = FastAPI(...)`")
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_server(app_dir: Path) -> Iterator[LiveServer]:
+    """The app under a real uvicorn on a free port, for the whole test session."""
+    with LiveServer(app_dir) as server:
+        yield server

@@ -1,0 +1,105 @@
+"""Run chapter tests against an app folder in a fresh pytest process, and summarise.
+
+The subprocess starts clean each time (no stale imports of the learner's
+app) and with plugin autoload off: importing every installed pytest plugin
+(nbval pulls in nbformat and jsonschema) would cost more than the tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+from .chapters import Chapter, all_chapters
+from .check_plugin import chapter_of
+from .errors import WorkbookError
+
+SYMBOL = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
+
+
+@dataclass
+class Result:
+    nodeid: str
+    outcome: str
+    message: str
+
+    @property
+    def chapter(self) -> int:
+        return chapter_of(self.nodeid)
+
+    @property
+    def title(self) -> str:
+        """``test_root_says_hello[x]`` reads as ``root says hello [x]``."""
+        name = self.nodeid.split("::")[-1].removeprefix("test_")
+        name, _, param = name.partition("[")
+        return name.replace("_", " ") + (f" [{param}" if param else "")
+
+
+@dataclass
+class CheckReport:
+    chapter: Chapter
+    app_dir: Path
+    results: list[Result] = field(default_factory=list)
+    seconds: float = 0.0
+    output: str = ""
+
+    def count(self, *outcomes: str) -> int:
+        return sum(r.outcome in outcomes for r in self.results)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and self.count("failed", "error") == 0
+
+    def table(self) -> str:
+        lines = [f"Check of chapter {self.chapter.number:02d} (and the chapters before it)"]
+        for result in self.results:
+            lines.append(f"  {result.chapter:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
+            if result.message and result.outcome != "passed":
+                lines.append(f"             -> {result.message}")
+        if not self.results:
+            lines.append("  no test ran:\n" + self.output.strip())
+        passed, failed = self.count("passed"), self.count("failed", "error")
+        skipped = self.count("skipped")
+        summary = f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+        verdict = "all done!" if self.ok else "keep going: fix the first FAIL above"
+        lines.append(f"{summary} in {self.seconds:.1f} s: {verdict}")
+        return "\n".join(lines)
+
+
+def test_files(chapter: Chapter) -> list[Path]:
+    """The tests of this chapter and of every chapter before it."""
+    files = [c.tests for c in all_chapters() if c.number <= chapter.number]
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise WorkbookError(f"missing test module {missing[0]}")
+    return files
+
+
+def run_check(chapter: Chapter, app_dir: Path, *, slow: bool = True) -> CheckReport:
+    """Chapter tests up to ``chapter``; ``slow`` runs the chapter's own slow gates too."""
+    if not (app_dir / "app").is_dir():
+        raise WorkbookError(f"{app_dir} has no app/ package; run the chapter's %%app cells first")
+    with tempfile.TemporaryDirectory() as tmp:
+        report_file = Path(tmp) / "report.json"
+        command = [
+            sys.executable, "-m", "pytest", *map(str, test_files(chapter)),
+            "-p", "workbook.check_plugin", "-p", "no:cacheprovider",
+            f"--workbook-report={report_file}", f"--workbook-slow-for={chapter.number if slow else 0}",
+            "-o", "addopts=", "-q", "--no-header", "-rN",
+        ]
+        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+               "WORKBOOK_APP_DIR": str(app_dir.resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)
+        report = CheckReport(chapter, app_dir, seconds=time.perf_counter() - started,
+                             output=done.stdout + done.stderr)
+        if report_file.is_file():
+            report.results = [Result(**r) for r in json.loads(report_file.read_text())]
+    return report

@@ -1,0 +1,72 @@
+"""pytest plugin of ``workbook check``: records each result for the summary table.
+
+Loaded with ``-p workbook.check_plugin`` into a pytest whose plugin autoload is
+off, so a check pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_CHAPTER = re.compile(r"test_(\d\d)_")
+_results: list[dict[str, str]] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--workbook-report", help="write the results to this JSON file")
+    parser.addoption("--workbook-slow-for", type=int, default=None,
+                     help="run slow tests of this chapter only (default: all)")
+
+
+def chapter_of(nodeid: str) -> int:
+    match = _CHAPTER.search(nodeid)
+    return int(match[1]) if match else 0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow gates (mypy, a real server) run only in the check of their own chapter."""
+    chapter = config.getoption("--workbook-slow-for")
+    if chapter is None:
+        return
+    keep, drop = [], []
+    for item in items:
+        slow = item.get_closest_marker("slow") is not None
+        (drop if slow and chapter_of(item.nodeid) != chapter else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def message(report: Any) -> str:
+    """The one line a learner acts on: the assertion's message, not the traceback."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
+        text = str(longrepr[2])
+    else:
+        crash = getattr(longrepr, "reprcrash", None)
+        text = crash.message if crash is not None else str(longrepr)
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    return re.sub(r"^(AssertionError|Failed|Skipped): ", "", first)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or report.outcome != "passed":
+        outcome = "error" if report.when != "call" and report.failed else report.outcome
+        _results.append({"nodeid": report.nodeid, "outcome": outcome,
+                         "message": "" if report.passed else message(report)})
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _results.append({"nodeid": report.nodeid, "outcome": "error", "message": message(report)})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("--workbook-report")
+    if target:
+        Path(target).write_text(json.dumps(_results, indent=1))

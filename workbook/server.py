@@ -1,0 +1,129 @@
+"""A real uvicorn server for the app in a folder, on a free port.
+
+Notebooks and tests use it to call the app over HTTP exactly as a client
+would. The server process dies with the process that started it: it is
+stopped at interpreter exit, and on Linux the kernel also kills it if its
+parent dies abruptly.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .errors import WorkbookError
+
+_running: set[LiveServer] = set()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    try:
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_DEATHSIG
+    except OSError:
+        pass  # not Linux: atexit still stops the server
+
+
+class LiveServer:
+    """``uvicorn app.main:app --app-dir APP_DIR`` on 127.0.0.1 and a free port."""
+
+    def __init__(self, app_dir: Path, target: str = "app.main:app", *extra: str) -> None:
+        self.app_dir = Path(app_dir)
+        self.target = target
+        self.extra = extra
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> LiveServer:
+        self.port = free_port()
+        command = [sys.executable, "-m", "uvicorn", self.target, "--app-dir", str(self.app_dir),
+                   "--host", "127.0.0.1", "--port", str(self.port), *self.extra]
+        self.process = subprocess.Popen(
+            command, stdout=self._log, stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        _running.add(self)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise WorkbookError(f"the app did not start:\n{self.log()}")
+            try:
+                httpx.get(self.url + "/openapi.json", timeout=0.5)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        self.stop()
+        raise WorkbookError(f"the app did not answer within {timeout:.0f} s:\n{self.log()}")
+
+    def log(self) -> str:
+        """What the server printed so far (its errors, tracebacks)."""
+        self._log.seek(0)
+        return self._log.read().decode(errors="replace").strip()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        _running.discard(self)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            return client.request(method, path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def describe(response: httpx.Response, headers: tuple[str, ...] = ()) -> str:
+    """A response as a learner reads it: status line, chosen headers, the body."""
+    lines = [f"{response.status_code} {response.reason_phrase}"]
+    lines += [f"{name}: {response.headers.get(name)}" for name in headers]
+    try:
+        body = json.dumps(response.json(), indent=2, ensure_ascii=False)
+    except ValueError:
+        body = response.text
+    if body:
+        lines.append(body)
+    return "\n".join(lines)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for server in list(_running):
+        server.stop()
