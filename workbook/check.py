@@ -13,14 +13,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from . import paths
 from .chapters import Chapter, all_chapters
 from .check_plugin import chapter_of
 from .errors import WorkbookError
 
+Slow = Literal["own", "all", "none"]
+_SLOW_OPTION: dict[Slow, Callable[[Chapter], list[str]]] = {
+    "own": lambda chapter: [f"--workbook-slow-for={chapter.number}"],
+    "all": lambda chapter: [],
+    "none": lambda chapter: ["--workbook-slow-for=0"],
+}
 SYMBOL = {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}
 
 
@@ -82,8 +90,8 @@ def test_files(chapter: Chapter) -> list[Path]:
     return files
 
 
-def run_check(chapter: Chapter, app_dir: Path, *, slow: bool = True) -> CheckReport:
-    """Chapter tests up to ``chapter``; ``slow`` runs the chapter's own slow gates too."""
+def run_check(chapter: Chapter, app_dir: Path, *, slow: Slow = "own") -> CheckReport:
+    """Chapter tests up to ``chapter``, with the slow gates of the chapter (own), all or none."""
     if not (app_dir / "app").is_dir():
         raise WorkbookError(f"{app_dir} has no app/ package; run the chapter's %%app cells first")
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,7 +99,7 @@ def run_check(chapter: Chapter, app_dir: Path, *, slow: bool = True) -> CheckRep
         command = [
             sys.executable, "-m", "pytest", *map(str, test_files(chapter)),
             "-p", "workbook.check_plugin", "-p", "no:cacheprovider",
-            f"--workbook-report={report_file}", f"--workbook-slow-for={chapter.number if slow else 0}",
+            f"--workbook-report={report_file}", *_SLOW_OPTION[slow](chapter),
             "-o", "addopts=", "-q", "--no-header", "-rN",
         ]
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",

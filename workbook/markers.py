@@ -22,7 +22,7 @@ from .errors import WorkbookError
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ :]+(?P<task>.*))?$")
 STUB = re.compile(r"^[ \t]*### STUB ?(?P<code>.*)$")
 END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
-ANY_MARKER = re.compile(r"^[ \t]*### (BEGIN SOLUTION|STUB|END SOLUTION)\b")
+ANY_MARKER = re.compile(r"^[ \t]*###[ \t]*(BEGIN|END|STUB)")
 
 
 class MarkerError(WorkbookError):

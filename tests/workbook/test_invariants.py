@@ -1,0 +1,111 @@
+"""The invariants of DESIGN.md, for every chapter that exists.
+
+Invariant 2 (solutions replay into their checkpoint, outputs match) is the
+nbval run over solutions/ with workbook/nbval_plugin.py; the others are here.
+A new chapter is covered by adding its notebook and its test module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from nbclient.exceptions import CellExecutionError
+
+from workbook import paths
+from workbook.appcells import app_cells, file_text
+from workbook.build import differences, read_notebook
+from workbook.chapters import Chapter, checkpoint_before
+from workbook.check import run_check
+from workbook.execute import run_notebook
+from workbook.markers import find_blocks, replace_blocks, stub_lines
+from workbook.server import LiveServer
+
+from .conftest import CHAPTERS, chapter_params
+
+
+def test_generated_files_are_in_sync_with_solutions() -> None:
+    """Invariant 1."""
+    _, changed = differences()
+    assert not changed, "run `workbook build`; out of date: " + ", ".join(changed)
+
+
+def test_every_chapter_has_notebook_test_module_and_checkpoint() -> None:
+    assert CHAPTERS, "no solution notebooks found"
+    for chapter in CHAPTERS:
+        assert chapter.tests.is_file(), f"missing {chapter.tests}"
+        assert (chapter.checkpoint / "app").is_dir(), f"missing {chapter.checkpoint}/app"
+
+
+@pytest.mark.parametrize("chapter", chapter_params())
+def test_learner_notebook_runs_and_its_check_reports_the_exercises(
+    chapter: Chapter, tmp_path: Path
+) -> None:
+    """Invariants 3 and 4: the stubbed notebook runs; its check fails, it does not crash."""
+    workspace = tmp_path / "workspace"
+    try:
+        notebook = run_notebook(chapter.learner, workspace, chapter)
+    except CellExecutionError as error:
+        pytest.fail(f"{chapter.learner.name} raised: {str(error)[-800:]}")
+    check_output = "".join(
+        output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+        and cell.source.strip().startswith("check(") for output in cell.outputs
+    )
+    assert "FAIL" in check_output, f"check cell did not report failing exercises:\n{check_output}"
+    report = run_check(chapter, workspace)
+    assert not report.ok, f"the stubbed chapter passes its tests:\n{report.table()}"
+
+
+def _exercises() -> list[object]:
+    params = []
+    for chapter in CHAPTERS:
+        notebook = read_notebook(chapter.solution)
+        number = 0
+        for cell in app_cells(notebook, chapter.solution.name):
+            for block_index, _ in enumerate(find_blocks(cell.body, chapter.solution.name)):
+                number += 1
+                label = f"{chapter.number:02d}.{number}"
+                params.append(pytest.param(chapter, cell.index, block_index, label, id=label))
+    return params
+
+
+@pytest.mark.parametrize(("chapter", "cell_index", "block_index", "label"), _exercises())
+def test_each_exercise_left_undone_fails_the_chapter_tests(
+    chapter: Chapter, cell_index: int, block_index: int, label: str,
+    fresh_checkpoint: Callable[[Chapter], Path], tmp_path: Path,
+) -> None:
+    """Invariant 4, one exercise at a time: its stub alone must fail a test."""
+    workspace = fresh_checkpoint(chapter)
+    cell = next(c for c in app_cells(read_notebook(chapter.solution), chapter.solution.name)
+                if c.index == cell_index)
+    blocks = find_blocks(cell.body, label)
+    stubbed = replace_blocks(cell.body, blocks, {block_index: stub_lines(blocks[block_index], label)})
+    (workspace / cell.path).write_text(file_text(stubbed, label))
+    report = run_check(chapter, workspace)
+    assert report.results, f"no test ran:\n{report.output}"
+    assert not report.ok, f"exercise {label} left as its stub still passes every test"
+
+
+@pytest.mark.parametrize("chapter", chapter_params())
+def test_checkpoint_passes_the_tests_of_every_chapter_so_far(
+    chapter: Chapter, fresh_checkpoint: Callable[[Chapter], Path]
+) -> None:
+    """Invariant 5, with every slow gate too."""
+    report = run_check(chapter, fresh_checkpoint(chapter), slow="all")
+    assert report.ok, report.table()
+
+
+@pytest.mark.parametrize("chapter", chapter_params())
+def test_checkpoint_serves_openapi_under_uvicorn(
+    chapter: Chapter, fresh_checkpoint: Callable[[Chapter], Path]
+) -> None:
+    """Invariant 6."""
+    with LiveServer(fresh_checkpoint(chapter)) as server:
+        response = server.get("/openapi.json")
+    assert response.status_code == 200, response.text
+    assert response.json()["openapi"].startswith("3."), response.text
+
+
+def test_checkpoint_00_is_empty() -> None:
+    assert paths.tree_files(checkpoint_before(CHAPTERS[0])) == {}

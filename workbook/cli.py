@@ -1,0 +1,218 @@
+"""workbook: the FastAPI Mastery Workbook from a shell.
+
+learners:     lab, check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
+instructors:  build [--check], execute NN, verify
+
+Chapters are named 3, 03 or 03_project_structure. Problems are reported in
+one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import paths
+from .build import build, differences, read_notebook
+from .chapters import START, Chapter, all_chapters, checkpoint_before, resolve
+from .check import run_check
+from .errors import WorkbookError
+from .execute import record_outputs
+from .workspace import Workspace
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _workspace(args: argparse.Namespace) -> Path:
+    return Path(args.workspace).resolve() if args.workspace else paths.workspace()
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Open the workbook in JupyterLab at the chapters."""
+    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={paths.ROOT}",
+               "--LabApp.default_url=/lab/tree/chapters"]
+    return subprocess.call(command)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run the tests of chapter NN (and the chapters before it) on the workspace."""
+    chapter = resolve(args.chapter)
+    folder = Workspace(_workspace(args)).require().root
+    print(f"workspace: {folder}")
+    report = run_check(chapter, folder)
+    print(report.table())
+    return 0 if report.ok else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Every chapter at a glance: how many of its tests the workspace passes."""
+    chapters = all_chapters()
+    folder = Workspace(_workspace(args)).require().root
+    report = run_check(chapters[-1], folder, slow="none")
+    print(f"workspace: {folder}")
+    for chapter in chapters:
+        mine = [r for r in report.results if r.chapter == chapter.number]
+        passed = sum(r.outcome == "passed" for r in mine)
+        state = "done" if mine and passed == len(mine) else "started" if passed else "to do"
+        print(f"  {chapter.name:<28} {passed:>3}/{len(mine):<3} {state}")
+    return 0
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    """Print the hints of chapter NN."""
+    chapter = resolve(args.chapter)
+    hints = [cell.source for cell in read_notebook(chapter.solution).cells
+             if "hint" in cell.get("metadata", {}).get("tags", [])]
+    for number, hint in enumerate(hints, 1):
+        print(f"Hint {chapter.number:02d}.{number}\n{hint.strip()}\n")
+    if not hints:
+        print(f"chapter {chapter.name} has no hints")
+    return 0
+
+
+def _set_workspace(args: argparse.Namespace, checkpoint: Path, what: str) -> int:
+    backup = Workspace(_workspace(args)).set_to(checkpoint)
+    if backup:
+        print(f"your previous files are kept in {backup}")
+    print(f"workspace {_workspace(args)} now holds {what} ({checkpoint.name})")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Start chapter NN again: the workspace is set to the state before it."""
+    chapter = resolve(args.chapter)
+    return _set_workspace(args, checkpoint_before(chapter), f"the start of chapter {chapter.name}")
+
+
+def cmd_jump(args: argparse.Namespace) -> int:
+    """Skip to the end of chapter NN: the workspace is set to its reference state."""
+    chapter = resolve(args.chapter)
+    return _set_workspace(args, chapter.checkpoint, f"the end of chapter {chapter.name}")
+
+
+def _checkpoint(text: str) -> Path:
+    if text.strip() in ("0", "00", START, "start"):
+        return paths.CHECKPOINTS / START
+    return resolve(text).checkpoint
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changes between checkpoints A and B; `diff 3` alone is what chapter 3 changes."""
+    if args.b is None:
+        after = resolve(args.a)
+        before = checkpoint_before(after)
+        after_dir = after.checkpoint
+    else:
+        before, after_dir = _checkpoint(args.a), _checkpoint(args.b)
+    old, new = paths.tree_files(before), paths.tree_files(after_dir)
+    for name in sorted(old.keys() | new.keys()):
+        a = old.get(name, b"").decode().splitlines(keepends=True)
+        b = new.get(name, b"").decode().splitlines(keepends=True)
+        sys.stdout.writelines(difflib.unified_diff(
+            a, b, f"{before.name}/{name}" if name in old else "/dev/null",
+            f"{after_dir.name}/{name}" if name in new else "/dev/null"))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the workspace's app (or checkpoint NN's) under uvicorn, reloading on change."""
+    folder = resolve(args.chapter).checkpoint if args.chapter else Workspace(_workspace(args)).require().root
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(folder),
+               "--host", "127.0.0.1", "--port", str(args.port), "--reload",
+               "--reload-dir", str(folder)]
+    print(f"serving {folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
+    return subprocess.call(command)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Regenerate chapters/ and checkpoints/ from solutions/ (--check: only compare)."""
+    if args.check:
+        _, changed = differences()
+        for relative in changed:
+            print(f"out of date: {relative}")
+        if changed:
+            print(f"{len(changed)} generated file(s) differ from solutions/: run `workbook build`")
+            return 1
+        print("chapters/ and checkpoints/ are in sync with solutions/")
+        return 0
+    lines = build()
+    print("\n".join(lines) if lines else "nothing to do: everything is in sync")
+    return 0
+
+
+def cmd_execute(args: argparse.Namespace) -> int:
+    """Run solution NN on the previous checkpoint and store its outputs."""
+    chapter = resolve(args.chapter)
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"running {chapter.solution.relative_to(paths.ROOT)} ...", flush=True)
+        record_outputs(chapter, Path(tmp) / "workspace")
+    print(f"stored the outputs in {chapter.solution.relative_to(paths.ROOT)}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Everything CI runs: the build check, then the whole test suite in parallel."""
+    steps: list[tuple[str, list[str]]] = [
+        ("generated files in sync", [sys.executable, "-m", "workbook", "build", "--check"]),
+        ("test suite", [sys.executable, "-m", "pytest", "-n", str(args.jobs), "-q",
+                        *args.pytest_args]),
+    ]
+    for number, (title, command) in enumerate(steps, 1):
+        print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
+        if subprocess.call(command, cwd=paths.ROOT) != 0:
+            print(f"verify failed at step {number}: {title}")
+            return 1
+    print("verify: all good")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="workbook", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, *arguments: str, workspace: bool = False) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=(handler.__doc__ or "").strip().splitlines()[0])
+        for argument in arguments:
+            optional = argument.endswith("?")
+            command.add_argument(argument.rstrip("?"), nargs="?" if optional else None)
+        if workspace:
+            command.add_argument("--workspace", help="the workspace folder (default: workspace/)")
+        command.set_defaults(handler=handler)
+        return command
+
+    add("lab", cmd_lab)
+    add("check", cmd_check, "chapter", workspace=True)
+    add("status", cmd_status, workspace=True)
+    add("hint", cmd_hint, "chapter")
+    add("reset", cmd_reset, "chapter", workspace=True)
+    add("jump", cmd_jump, "chapter", workspace=True)
+    add("diff", cmd_diff, "a", "b?")
+    add("serve", cmd_serve, "chapter?", workspace=True).add_argument("--port", type=int, default=8000)
+    add("build", cmd_build).add_argument("--check", action="store_true", help="only compare")
+    add("execute", cmd_execute, "chapter")
+    verify = add("verify", cmd_verify)
+    verify.add_argument("--jobs", "-j", default="auto", help="parallel pytest workers")
+    verify.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except WorkbookError as error:
+        print(f"workbook: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""pytest plugin for the nbval run over solutions/ (DESIGN.md invariant 2).
+
+Each solution notebook gets its own temporary workspace holding the
+checkpoint it starts from, set before nbval starts the notebook's kernel
+(the kernel inherits WORKBOOK_WORKSPACE). After its last cell, one more item
+checks that the notebook left the workspace byte-equal to its checkpoint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from . import paths
+from .chapters import Chapter, checkpoint_before, resolve
+from .workspace import Workspace
+
+_workspaces: dict[Path, Path] = {}
+
+
+def _chapter(path: Path) -> Chapter | None:
+    if path.parent.resolve() != paths.SOLUTIONS.resolve() or path.suffix != ".ipynb":
+        return None
+    return resolve(path.stem)
+
+
+class ReplayMatchesCheckpoint(pytest.Item):
+    """The files the notebook wrote are exactly the chapter's checkpoint."""
+
+    def runtest(self) -> None:
+        chapter = _chapter(self.path)
+        assert chapter is not None
+        written = paths.tree_files(_workspaces[self.path])
+        expected = paths.tree_files(chapter.checkpoint)
+        problems = []
+        for name in sorted(written.keys() | expected.keys()):
+            if name not in written:
+                problems.append(f"not written by the notebook: {name}")
+            elif name not in expected:
+                problems.append(f"written but not in the checkpoint: {name}")
+            elif written[name] != expected[name]:
+                diff = difflib.unified_diff(expected[name].decode().splitlines(),
+                                            written[name].decode().splitlines(), lineterm="")
+                problems.append(f"differs: {name}\n" + "\n".join(list(diff)[:20]))
+        if problems:
+            raise AssertionError(f"{self.path.name} does not replay into {chapter.checkpoint.name} "
+                                 "(run `workbook build`):\n" + "\n".join(problems))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.path.name}: workspace matches its checkpoint"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    result: list[pytest.Item] = []
+    for index, item in enumerate(items):
+        result.append(item)
+        is_last_cell = index + 1 == len(items) or items[index + 1].parent is not item.parent
+        if is_last_cell and item.parent is not None and _chapter(item.path):
+            result.append(ReplayMatchesCheckpoint.from_parent(
+                item.parent, name="workspace matches checkpoint"))
+    items[:] = result
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    chapter = _chapter(item.path)
+    if chapter is None or item.path in _workspaces:
+        if item.path in _workspaces:
+            os.environ["WORKBOOK_WORKSPACE"] = str(_workspaces[item.path])
+        return
+    folder = Path(tempfile.mkdtemp(prefix=f"replay-{chapter.number:02d}-")) / "workspace"
+    Workspace(folder).set_to(checkpoint_before(chapter))
+    _workspaces[item.path] = folder
+    os.environ["WORKBOOK_WORKSPACE"] = str(folder)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for folder in _workspaces.values():
+        shutil.rmtree(folder.parent, ignore_errors=True)
