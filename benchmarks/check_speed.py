@@ -22,7 +22,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp) / "workspace"
         shutil.copytree(chapter.checkpoint, workspace)
-        command = [sys.executable, "-m", "workbook", "check", chapter.name, "--workspace", str(workspace)]
+        command = [
+            sys.executable,
+            "-m",
+            "workbook",
+            "check",
+            chapter.name,
+            "--workspace",
+            str(workspace),
+        ]
         seconds = []
         for _ in range(runs):
             started = time.perf_counter()
@@ -30,8 +38,10 @@ def main() -> None:
             seconds.append(time.perf_counter() - started)
             if done.returncode != 0:
                 sys.exit(f"the check failed:\n{done.stdout}{done.stderr}")
-    print(f"workbook check {chapter.name}: median {statistics.median(seconds):.2f} s "
-          f"over {runs} runs (min {min(seconds):.2f} s, max {max(seconds):.2f} s)")
+    print(
+        f"workbook check {chapter.name}: median {statistics.median(seconds):.2f} s "
+        f"over {runs} runs (min {min(seconds):.2f} s, max {max(seconds):.2f} s)"
+    )
 
 
 if __name__ == "__main__":

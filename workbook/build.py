@@ -25,13 +25,17 @@ GENERATED = ("chapters", "checkpoints")
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     try:
-        return nbformat.read(path, as_version=4)
-    except (ValueError, nbformat.reader.NotJSONError) as error:
-        raise WorkbookError(f"{path} is not a valid notebook: {str(error).splitlines()[0]}") from None
+        notebook: nbformat.NotebookNode = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    except ValueError as error:  # NotJSONError is one
+        raise WorkbookError(
+            f"{path} is not a valid notebook: {str(error).splitlines()[0]}"
+        ) from None
+    return notebook
 
 
 def dump_notebook(notebook: nbformat.NotebookNode) -> bytes:
-    return (nbformat.writes(notebook) + "\n").encode()
+    text: str = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
+    return (text + "\n").encode()
 
 
 def expected_files() -> dict[str, bytes]:
@@ -64,8 +68,9 @@ def existing_files() -> dict[str, bytes]:
 def differences() -> tuple[dict[str, bytes], list[str]]:
     """What the build would write, and the sorted paths that differ now."""
     expected, existing = expected_files(), existing_files()
-    changed = sorted(p for p in expected.keys() | existing.keys()
-                     if expected.get(p) != existing.get(p))
+    changed = sorted(
+        p for p in expected.keys() | existing.keys() if expected.get(p) != existing.get(p)
+    )
     return expected, changed
 
 

@@ -97,17 +97,36 @@ def run_check(chapter: Chapter, app_dir: Path, *, slow: Slow = "own") -> CheckRe
     with tempfile.TemporaryDirectory() as tmp:
         report_file = Path(tmp) / "report.json"
         command = [
-            sys.executable, "-m", "pytest", *map(str, test_files(chapter)),
-            "-p", "workbook.check_plugin", "-p", "no:cacheprovider",
-            f"--workbook-report={report_file}", *_SLOW_OPTION[slow](chapter),
-            "-o", "addopts=", "-q", "--no-header", "-rN",
+            sys.executable,
+            "-m",
+            "pytest",
+            *map(str, test_files(chapter)),
+            "-p",
+            "workbook.check_plugin",
+            "-p",
+            "no:cacheprovider",
+            f"--workbook-report={report_file}",
+            *_SLOW_OPTION[slow](chapter),
+            "-o",
+            "addopts=",
+            "-q",
+            "--no-header",
+            "-rN",
         ]
-        env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-               "WORKBOOK_APP_DIR": str(app_dir.resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
+        env = {
+            **os.environ,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "WORKBOOK_APP_DIR": str(app_dir.resolve()),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         started = time.perf_counter()
         done = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)
-        report = CheckReport(chapter, app_dir, seconds=time.perf_counter() - started,
-                             output=done.stdout + done.stderr)
+        report = CheckReport(
+            chapter,
+            app_dir,
+            seconds=time.perf_counter() - started,
+            output=done.stdout + done.stderr,
+        )
         if report_file.is_file():
             report.results = [Result(**r) for r in json.loads(report_file.read_text())]
     return report

@@ -19,8 +19,12 @@ _results: list[dict[str, str]] = []
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--workbook-report", help="write the results to this JSON file")
-    parser.addoption("--workbook-slow-for", type=int, default=None,
-                     help="run slow tests of this chapter only (default: all)")
+    parser.addoption(
+        "--workbook-slow-for",
+        type=int,
+        default=None,
+        help="run slow tests of this chapter only (default: all)",
+    )
 
 
 def chapter_of(nodeid: str) -> int:
@@ -33,7 +37,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     chapter = config.getoption("--workbook-slow-for")
     if chapter is None:
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         slow = item.get_closest_marker("slow") is not None
         (drop if slow and chapter_of(item.nodeid) != chapter else keep).append(item)
@@ -57,8 +62,13 @@ def message(report: Any) -> str:
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" or report.outcome != "passed":
         outcome = "error" if report.when != "call" and report.failed else report.outcome
-        _results.append({"nodeid": report.nodeid, "outcome": outcome,
-                         "message": "" if report.passed else message(report)})
+        _results.append(
+            {
+                "nodeid": report.nodeid,
+                "outcome": outcome,
+                "message": "" if report.passed else message(report),
+            }
+        )
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from . import paths
 from .build import build, differences, read_notebook
-from .chapters import START, Chapter, all_chapters, checkpoint_before, resolve
+from .chapters import START, all_chapters, checkpoint_before, resolve
 from .check import run_check
 from .errors import WorkbookError
 from .execute import record_outputs
@@ -35,8 +34,14 @@ def _workspace(args: argparse.Namespace) -> Path:
 
 def cmd_lab(args: argparse.Namespace) -> int:
     """Open the workbook in JupyterLab at the chapters."""
-    command = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={paths.ROOT}",
-               "--LabApp.default_url=/lab/tree/chapters"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={paths.ROOT}",
+        "--LabApp.default_url=/lab/tree/chapters",
+    ]
     return subprocess.call(command)
 
 
@@ -67,8 +72,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_hint(args: argparse.Namespace) -> int:
     """Print the hints of chapter NN."""
     chapter = resolve(args.chapter)
-    hints = [cell.source for cell in read_notebook(chapter.solution).cells
-             if "hint" in cell.get("metadata", {}).get("tags", [])]
+    hints = [
+        cell.source
+        for cell in read_notebook(chapter.solution).cells
+        if "hint" in cell.get("metadata", {}).get("tags", [])
+    ]
     for number, hint in enumerate(hints, 1):
         print(f"Hint {chapter.number:02d}.{number}\n{hint.strip()}\n")
     if not hints:
@@ -114,18 +122,39 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for name in sorted(old.keys() | new.keys()):
         a = old.get(name, b"").decode().splitlines(keepends=True)
         b = new.get(name, b"").decode().splitlines(keepends=True)
-        sys.stdout.writelines(difflib.unified_diff(
-            a, b, f"{before.name}/{name}" if name in old else "/dev/null",
-            f"{after_dir.name}/{name}" if name in new else "/dev/null"))
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                a,
+                b,
+                f"{before.name}/{name}" if name in old else "/dev/null",
+                f"{after_dir.name}/{name}" if name in new else "/dev/null",
+            )
+        )
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the workspace's app (or checkpoint NN's) under uvicorn, reloading on change."""
-    folder = resolve(args.chapter).checkpoint if args.chapter else Workspace(_workspace(args)).require().root
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(folder),
-               "--host", "127.0.0.1", "--port", str(args.port), "--reload",
-               "--reload-dir", str(folder)]
+    folder = (
+        resolve(args.chapter).checkpoint
+        if args.chapter
+        else Workspace(_workspace(args)).require().root
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--app-dir",
+        str(folder),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+        "--reload",
+        "--reload-dir",
+        str(folder),
+    ]
     print(f"serving {folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
     return subprocess.call(command)
 
@@ -157,11 +186,17 @@ def cmd_execute(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Everything CI runs: the build check, then the whole test suite in parallel."""
+    """Everything CI runs: build check, lint and type gates, the whole test suite."""
+    python = sys.executable
     steps: list[tuple[str, list[str]]] = [
-        ("generated files in sync", [sys.executable, "-m", "workbook", "build", "--check"]),
-        ("test suite", [sys.executable, "-m", "pytest", "-n", str(args.jobs), "-q",
-                        *args.pytest_args]),
+        ("generated files in sync", [python, "-m", "workbook", "build", "--check"]),
+        ("lint", [python, "-m", "ruff", "check", "workbook", "tests", "benchmarks"]),
+        ("format", [python, "-m", "ruff", "format", "--check", "workbook", "tests", "benchmarks"]),
+        ("types", [python, "-m", "mypy"]),
+        (
+            "test suite",
+            [python, "-m", "pytest", "-n", str(args.jobs), "-q", *args.pytest_args],
+        ),
     ]
     for number, (title, command) in enumerate(steps, 1):
         print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
@@ -173,11 +208,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="workbook", description=__doc__,
-                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    top = argparse.ArgumentParser(
+        prog="workbook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: Handler, *arguments: str, workspace: bool = False) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Handler, *arguments: str, workspace: bool = False
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=(handler.__doc__ or "").strip().splitlines()[0])
         for argument in arguments:
             optional = argument.endswith("?")
@@ -194,7 +232,9 @@ def parser() -> argparse.ArgumentParser:
     add("reset", cmd_reset, "chapter", workspace=True)
     add("jump", cmd_jump, "chapter", workspace=True)
     add("diff", cmd_diff, "a", "b?")
-    add("serve", cmd_serve, "chapter?", workspace=True).add_argument("--port", type=int, default=8000)
+    add("serve", cmd_serve, "chapter?", workspace=True).add_argument(
+        "--port", type=int, default=8000
+    )
     add("build", cmd_build).add_argument("--check", action="store_true", help="only compare")
     add("execute", cmd_execute, "chapter")
     verify = add("verify", cmd_verify)

@@ -33,8 +33,12 @@ def run_notebook(path: Path, workspace: Path, chapter: Chapter) -> nbformat.Note
     """Execute ``path`` on ``workspace``, first set to the checkpoint before ``chapter``."""
     Workspace(workspace).set_to(checkpoint_before(chapter))
     notebook = read_notebook(path)
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     with workspace_env(workspace):
         client.execute()
     return notebook

@@ -73,9 +73,10 @@ def find_blocks(source: str, where: str) -> list[Block]:
 def stub_lines(block: Block, label: str) -> list[str]:
     """What the learner sees in place of ``block``; ``label`` is like ``01.2``."""
     task = f": {block.task}" if block.task else ""
+    chapter = label.split(".")[0]
     lines = [
         f"{block.indent}# TODO exercise {label}{task}",
-        f"{block.indent}# (stuck? open the hint below, or run: workbook hint {label.split('.')[0]})",
+        f"{block.indent}# (stuck? open the hint below, or run: workbook hint {chapter})",
     ]
     if block.stub:
         lines.extend(block.stub)
@@ -94,11 +95,7 @@ def replace_blocks(source: str, blocks: list[Block], stubs: dict[int, list[str]]
         if index in stubs:
             out.extend(stubs[index])
         else:
-            out.extend(
-                line
-                for line in lines[block.begin + 1 : block.end]
-                if not STUB.match(line)
-            )
+            out.extend(line for line in lines[block.begin + 1 : block.end] if not STUB.match(line))
         position = block.end + 1
     out.extend(lines[position:])
     return "\n".join(out)

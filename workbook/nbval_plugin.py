@@ -44,12 +44,17 @@ class ReplayMatchesCheckpoint(pytest.Item):
             elif name not in expected:
                 problems.append(f"written but not in the checkpoint: {name}")
             elif written[name] != expected[name]:
-                diff = difflib.unified_diff(expected[name].decode().splitlines(),
-                                            written[name].decode().splitlines(), lineterm="")
+                diff = difflib.unified_diff(
+                    expected[name].decode().splitlines(),
+                    written[name].decode().splitlines(),
+                    lineterm="",
+                )
                 problems.append(f"differs: {name}\n" + "\n".join(list(diff)[:20]))
         if problems:
-            raise AssertionError(f"{self.path.name} does not replay into {chapter.checkpoint.name} "
-                                 "(run `workbook build`):\n" + "\n".join(problems))
+            raise AssertionError(
+                f"{self.path.name} does not replay into {chapter.checkpoint.name} "
+                "(run `workbook build`):\n" + "\n".join(problems)
+            )
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.path.name}: workspace matches its checkpoint"
@@ -61,8 +66,11 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
         result.append(item)
         is_last_cell = index + 1 == len(items) or items[index + 1].parent is not item.parent
         if is_last_cell and item.parent is not None and _chapter(item.path):
-            result.append(ReplayMatchesCheckpoint.from_parent(
-                item.parent, name="workspace matches checkpoint"))
+            result.append(
+                ReplayMatchesCheckpoint.from_parent(
+                    item.parent, name="workspace matches checkpoint"
+                )
+            )
     items[:] = result
 
 

@@ -13,8 +13,15 @@ CHAPTER_TESTS = ROOT / "tests" / "chapters"
 
 # Files that are not part of an app state: caches, databases, editor litter.
 IGNORED_NAMES = frozenset(
-    {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints",
-     ".gitkeep", ".workbook-workspace"}
+    {
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".ipynb_checkpoints",
+        ".gitkeep",
+        ".workbook-workspace",
+    }
 )
 IGNORED_SUFFIXES = (".pyc", ".db", ".sqlite", ".sqlite3", ".db-journal", ".db-wal", ".db-shm")
 

@@ -58,10 +58,23 @@ class LiveServer:
 
     def start(self, timeout: float = 20.0) -> LiveServer:
         self.port = free_port()
-        command = [sys.executable, "-m", "uvicorn", self.target, "--app-dir", str(self.app_dir),
-                   "--host", "127.0.0.1", "--port", str(self.port), *self.extra]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.target,
+            "--app-dir",
+            str(self.app_dir),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *self.extra,
+        ]
         self.process = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT,
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )

@@ -77,7 +77,11 @@ def clean_metadata(notebook: Notebook, name: str, chapter: int) -> Notebook:
 # are made from the sources before hints are folded, and outputs (which show
 # solutions at work) are cleared last.
 LEARNER_PIPELINE: tuple[Step, ...] = (
-    drop_solution_only, stub_exercises, fold_hints, clear_outputs, clean_metadata,
+    drop_solution_only,
+    stub_exercises,
+    fold_hints,
+    clear_outputs,
+    clean_metadata,
 )
 
 

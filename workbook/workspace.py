@@ -35,9 +35,13 @@ class Workspace:
     def require(self) -> Workspace:
         """Fail with one clear line unless this folder holds an app to check."""
         if not self.root.is_dir():
-            raise WorkbookError(f"workspace {self.root} does not exist; run `workbook reset 1` to start")
+            raise WorkbookError(
+                f"workspace {self.root} does not exist; run `workbook reset 1` to start"
+            )
         if not (self.root / "app").is_dir():
-            raise WorkbookError(f"workspace {self.root} has no app/ package yet; run a chapter's %%app cells first")
+            raise WorkbookError(
+                f"workspace {self.root} has no app/ package yet; run a chapter's %%app cells first"
+            )
         return self
 
     # What the workbook wrote last, by path, so hand edits can be told apart.

@@ -36,8 +36,10 @@ def import_app_module(name: str) -> object:
         return importlib.import_module(name)
     except Exception as error:  # the learner's code: any error is theirs to see
         where = traceback.extract_tb(error.__traceback__)[-1]
-        pytest.fail(f"{name} does not import: {type(error).__name__}: {error} "
-                    f"({Path(where.filename).name}, line {where.lineno})")
+        pytest.fail(
+            f"{name} does not import: {type(error).__name__}: {error} "
+            f"({Path(where.filename).name}, line {where.lineno})"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -28,4 +28,5 @@ def copy_tree(source: Path, target: Path) -> Path:
 def fresh_checkpoint(tmp_path: Path):  # type: ignore[no-untyped-def]
     def make(chapter: Chapter) -> Path:
         return copy_tree(chapter.checkpoint, tmp_path / chapter.name)
+
     return make

@@ -14,7 +14,11 @@ from workbook.errors import WorkbookError
 
 def notebook(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
     nb = new_notebook(cells=list(cells))
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -23,7 +27,7 @@ def tagged(cell: nbformat.NotebookNode, tag: str) -> nbformat.NotebookNode:
     return cell
 
 
-SOLUTION_CELL = '%%app app/main.py\nx = 1\n### BEGIN SOLUTION set y\ny = 2\n### END SOLUTION\n'
+SOLUTION_CELL = "%%app app/main.py\nx = 1\n### BEGIN SOLUTION set y\ny = 2\n### END SOLUTION\n"
 
 
 @pytest.fixture
@@ -51,7 +55,10 @@ def test_build_writes_learner_notebooks_and_cumulative_checkpoints(repo: Path) -
     assert (repo / "checkpoints/01_demo/app/main.py").read_text() == "x = 1\ny = 2\n"
     assert (repo / "checkpoints/01_demo/app/__init__.py").read_text() == ""
     assert sorted(p.name for p in (repo / "checkpoints/02_more/app").iterdir()) == [
-        "__init__.py", "extra.py", "main.py"]
+        "__init__.py",
+        "extra.py",
+        "main.py",
+    ]
     assert (repo / "checkpoints/00_start/.gitkeep").exists()
 
     learner = nbformat.read(repo / "chapters/01_demo.ipynb", as_version=4)
@@ -70,8 +77,10 @@ def test_build_is_pure_and_check_names_every_drifted_file(repo: Path) -> None:
     assert {p: p.read_bytes() for p in repo.rglob("*") if p.is_file()} == first
     (repo / "checkpoints/01_demo/app/main.py").write_text("hacked\n")
     (repo / "checkpoints/01_demo/app/stale.py").write_text("old\n")
-    assert build.differences()[1] == ["checkpoints/01_demo/app/main.py",
-                                      "checkpoints/01_demo/app/stale.py"]
+    assert build.differences()[1] == [
+        "checkpoints/01_demo/app/main.py",
+        "checkpoints/01_demo/app/stale.py",
+    ]
 
 
 def test_build_keeps_a_copy_of_a_learner_notebook_before_replacing_it(repo: Path) -> None:
@@ -92,7 +101,9 @@ def test_invalid_notebook_is_one_clear_error(repo: Path) -> None:
 
 
 def test_markers_outside_app_cells_are_an_error(repo: Path) -> None:
-    nbformat.write(notebook(new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")),
-                   repo / "solutions/03_bad.ipynb")
+    nbformat.write(
+        notebook(new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")),
+        repo / "solutions/03_bad.ipynb",
+    )
     with pytest.raises(WorkbookError, match=r"03_bad.ipynb, cell 0: solution markers may only"):
         build.build()

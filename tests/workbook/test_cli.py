@@ -17,8 +17,13 @@ from .conftest import CHAPTERS
 
 def run(*args: str, root: Path = paths.ROOT) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WORKBOOK_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-m", "workbook", *args], cwd=paths.ROOT, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "workbook", *args],
+        cwd=paths.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -32,12 +37,16 @@ def test_unknown_chapter() -> None:
 
 
 def test_workspace_that_does_not_exist(tmp_path: Path) -> None:
-    assert_one_line_error(run("check", "1", "--workspace", str(tmp_path / "nope")), "does not exist")
+    assert_one_line_error(
+        run("check", "1", "--workspace", str(tmp_path / "nope")), "does not exist"
+    )
 
 
 def test_reset_into_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
     (tmp_path / "thesis.tex").write_text("precious")
-    assert_one_line_error(run("reset", "1", "--workspace", str(tmp_path)), "is not a workbook workspace")
+    assert_one_line_error(
+        run("reset", "1", "--workspace", str(tmp_path)), "is not a workbook workspace"
+    )
     assert (tmp_path / "thesis.tex").read_text() == "precious"
 
 
@@ -49,7 +58,9 @@ def test_notebook_that_is_not_valid_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["1", "01", CHAPTERS[0].name])
-def test_chapters_are_named_by_number_or_name(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_chapters_are_named_by_number_or_name(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["hint", name]) == 0
     assert f"Hint {CHAPTERS[0].number:02d}.1" in capsys.readouterr().out
 

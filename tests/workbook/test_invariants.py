@@ -49,8 +49,10 @@ def test_learner_notebook_runs_and_its_check_reports_the_exercises(
     except CellExecutionError as error:
         pytest.fail(f"{chapter.learner.name} raised: {str(error)[-800:]}")
     check_output = "".join(
-        output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-        and cell.source.strip().startswith("check(") for output in cell.outputs
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code" and cell.source.strip().startswith("check(")
+        for output in cell.outputs
     )
     assert "FAIL" in check_output, f"check cell did not report failing exercises:\n{check_output}"
     report = run_check(chapter, workspace)
@@ -72,15 +74,24 @@ def _exercises() -> list[object]:
 
 @pytest.mark.parametrize(("chapter", "cell_index", "block_index", "label"), _exercises())
 def test_each_exercise_left_undone_fails_the_chapter_tests(
-    chapter: Chapter, cell_index: int, block_index: int, label: str,
-    fresh_checkpoint: Callable[[Chapter], Path], tmp_path: Path,
+    chapter: Chapter,
+    cell_index: int,
+    block_index: int,
+    label: str,
+    fresh_checkpoint: Callable[[Chapter], Path],
+    tmp_path: Path,
 ) -> None:
     """Invariant 4, one exercise at a time: its stub alone must fail a test."""
     workspace = fresh_checkpoint(chapter)
-    cell = next(c for c in app_cells(read_notebook(chapter.solution), chapter.solution.name)
-                if c.index == cell_index)
+    cell = next(
+        c
+        for c in app_cells(read_notebook(chapter.solution), chapter.solution.name)
+        if c.index == cell_index
+    )
     blocks = find_blocks(cell.body, label)
-    stubbed = replace_blocks(cell.body, blocks, {block_index: stub_lines(blocks[block_index], label)})
+    stubbed = replace_blocks(
+        cell.body, blocks, {block_index: stub_lines(blocks[block_index], label)}
+    )
     (workspace / cell.path).write_text(file_text(stubbed, label))
     report = run_check(chapter, workspace)
     assert report.results, f"no test ran:\n{report.output}"

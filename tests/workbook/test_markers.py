@@ -23,7 +23,9 @@ router = object()
 
 def stub_all(source: str) -> str:
     blocks = find_blocks(source, "cell")
-    return replace_blocks(source, blocks, {i: stub_lines(b, f"01.{i + 1}") for i, b in enumerate(blocks)})
+    return replace_blocks(
+        source, blocks, {i: stub_lines(b, f"01.{i + 1}") for i, b in enumerate(blocks)}
+    )
 
 
 def test_indented_block_becomes_a_raise_that_still_imports() -> None:
@@ -46,13 +48,19 @@ def test_solution_keeps_code_and_drops_markers() -> None:
     assert 'return {"message": "Hello"}' in solution and "router = object()" in solution
 
 
-@pytest.mark.parametrize(("source", "problem"), [
-    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", "line 2: BEGIN SOLUTION inside"),
-    ("x = 1\n### END SOLUTION\n", "line 2: END SOLUTION without a BEGIN"),
-    ("### BEGIN SOLUTION\nx = 1\n", "line 1: BEGIN SOLUTION is never closed"),
-    ("### STUB x = 1\n", "line 1: ### STUB outside a solution block"),
-    ("### BEGIN SOLUTIONS\n", "line 1: malformed marker"),
-])
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (
+            "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n",
+            "line 2: BEGIN SOLUTION inside",
+        ),
+        ("x = 1\n### END SOLUTION\n", "line 2: END SOLUTION without a BEGIN"),
+        ("### BEGIN SOLUTION\nx = 1\n", "line 1: BEGIN SOLUTION is never closed"),
+        ("### STUB x = 1\n", "line 1: ### STUB outside a solution block"),
+        ("### BEGIN SOLUTIONS\n", "line 1: malformed marker"),
+    ],
+)
 def test_malformed_markers_name_the_cell_and_line(source: str, problem: str) -> None:
     with pytest.raises(MarkerError, match=problem) as error:
         find_blocks(source, "01_x.ipynb, cell 4")

@@ -14,7 +14,9 @@ def test_environment_yml_installs_exactly_the_pinned_dependencies() -> None:
     assert all("==" in requirement for requirement in pinned), "pin every dependency with =="
     environment = (paths.ROOT / "environment.yml").read_text()
     listed = set(re.findall(r'^\s+- "?([A-Za-z][^"\s]*==[^"\s]+)"?\s*$', environment, re.M))
-    assert listed == pinned, f"only in pyproject: {pinned - listed}; only in environment.yml: {listed - pinned}"
+    assert listed == pinned, (
+        f"only in pyproject: {pinned - listed}; only in environment.yml: {listed - pinned}"
+    )
 
 
 def test_bcrypt_stays_below_4_1_for_passlib() -> None:

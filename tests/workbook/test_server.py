@@ -16,8 +16,11 @@ def app_folder(tmp_path: Path, main: str) -> Path:
 
 
 def test_live_server_serves_over_real_http_and_stops(tmp_path: Path) -> None:
-    folder = app_folder(tmp_path, "from fastapi import FastAPI\napp = FastAPI()\n"
-                                  "@app.get('/')\ndef root() -> dict[str, int]:\n    return {'n': 1}\n")
+    folder = app_folder(
+        tmp_path,
+        "from fastapi import FastAPI\napp = FastAPI()\n"
+        "@app.get('/')\ndef root() -> dict[str, int]:\n    return {'n': 1}\n",
+    )
     with LiveServer(folder) as server:
         response = server.get("/")
         assert describe(response) == '200 OK\n{\n  "n": 1\n}'
