@@ -1,13 +1,16 @@
 """Generate chapters/ and checkpoints/ from solutions/, or check they are in sync.
 
 The build is pure: it computes every generated file in memory from the
-solution notebooks alone, then compares or writes. A learner notebook that
-differs from what the build would write is copied aside before it is
-replaced, since learners fill in exercises in chapters/.
+solution notebooks alone, then compares or writes. Learners fill in
+exercises in chapters/, so a learner notebook that is neither what the build
+would write nor what it wrote last time (digests kept in the git-ignored
+.workbook-build.json) is copied aside before it is replaced.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -74,14 +77,29 @@ def differences() -> tuple[dict[str, bytes], list[str]]:
     return expected, changed
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _learner_edited(relative: str, last_built: dict[str, str]) -> bool:
+    target = paths.ROOT / relative
+    return (
+        relative.startswith("chapters/")
+        and target.is_file()
+        and _digest(target.read_bytes()) != last_built.get(relative)
+    )
+
+
 def build() -> list[str]:
     """Write the generated files; return what changed, one line each."""
     expected, changed = differences()
+    manifest = paths.ROOT / ".workbook-build.json"
+    last_built = json.loads(manifest.read_text()) if manifest.is_file() else {}
     backup = paths.ROOT / "workspace-backups" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     lines = []
     for relative in changed:
         target = paths.ROOT / relative
-        if target.is_file() and relative.startswith("chapters/"):
+        if _learner_edited(relative, last_built):
             kept = backup / relative
             kept.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(target, kept)
@@ -97,4 +115,6 @@ def build() -> list[str]:
         for directory in sorted((paths.ROOT / folder).rglob("*"), reverse=True):
             if directory.is_dir() and not any(directory.iterdir()):
                 directory.rmdir()
+    built = {p: _digest(data) for p, data in expected.items() if p.startswith("chapters/")}
+    manifest.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
     return lines

@@ -36,6 +36,7 @@ def run_notebook(path: Path, workspace: Path, chapter: Chapter) -> nbformat.Note
     client = NotebookClient(
         notebook,
         timeout=300,
+        record_timing=False,  # timestamps in cell metadata would change every run
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )

@@ -82,7 +82,7 @@ class LiveServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise WorkbookError(f"the app did not start:\n{self.log()}")
+                raise WorkbookError(f"the app did not start: {self._last_line()}\n{self.log()}")
             try:
                 httpx.get(self.url + "/openapi.json", timeout=0.5)
                 return self
@@ -95,6 +95,10 @@ class LiveServer:
         """What the server printed so far (its errors, tracebacks)."""
         self._log.seek(0)
         return self._log.read().decode(errors="replace").strip()
+
+    def _last_line(self) -> str:
+        lines = self.log().splitlines()
+        return lines[-1] if lines else "(it printed nothing)"
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -35,11 +35,19 @@ def import_app_module(name: str) -> object:
     try:
         return importlib.import_module(name)
     except Exception as error:  # the learner's code: any error is theirs to see
-        where = traceback.extract_tb(error.__traceback__)[-1]
-        pytest.fail(
-            f"{name} does not import: {type(error).__name__}: {error} "
-            f"({Path(where.filename).name}, line {where.lineno})"
-        )
+        pytest.fail(f"{name} does not import: {type(error).__name__}: {error}{_where(error)}")
+
+
+def _where(error: Exception) -> str:
+    """` (main.py, line 7)`: the learner's line, not importlib's."""
+    if isinstance(error, SyntaxError) and error.filename:
+        return f" ({Path(error.filename).name}, line {error.lineno})"
+    frames = traceback.extract_tb(error.__traceback__)
+    mine = [
+        f for f in frames if "importlib" not in f.filename and "site-packages" not in f.filename
+    ]
+    frame = (mine or frames)[-1]
+    return f" ({Path(frame.filename).name}, line {frame.lineno})"
 
 
 @pytest.fixture(scope="session")

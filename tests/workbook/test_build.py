@@ -107,3 +107,14 @@ def test_markers_outside_app_cells_are_an_error(repo: Path) -> None:
     )
     with pytest.raises(WorkbookError, match=r"03_bad.ipynb, cell 0: solution markers may only"):
         build.build()
+
+
+def test_rebuilding_after_a_solution_change_keeps_no_needless_copies(repo: Path) -> None:
+    build.build()
+    solution = repo / "solutions/02_more.ipynb"
+    solution.write_text(solution.read_text().replace("z = 3", "z = 4"))
+    assert build.build() == [
+        "wrote chapters/02_more.ipynb",
+        "wrote checkpoints/02_more/app/extra.py",
+    ]
+    assert not (repo / "workspace-backups").exists()

@@ -1,0 +1,1 @@
+"""The FastAPI Mastery Workbook app: one package that grows chapter by chapter."""

@@ -1,0 +1,20 @@
+"""Entry point: `uvicorn app.main:app` serves the `app` object defined here."""
+
+from fastapi import FastAPI
+
+app = FastAPI(title="FastAPI Mastery Workbook")
+
+
+@app.get("/")
+async def read_root() -> dict[str, str]:
+    """Greet whoever calls the root of the API."""
+    return {"message": "Hello, FastAPI!"}
+
+
+@app.get("/hello/{name}")
+async def say_hello(name: str, shout: bool = False) -> dict[str, str]:
+    """Greet someone by name; `?shout=true` makes the greeting upper-case."""
+    message = f"Hello, {name}!"
+    if shout:
+        message = message.upper()
+    return {"message": message}

@@ -1,0 +1,153 @@
+"""Chapter 01: the first app: its title, GET /, GET /hello/{name}?shout, the generated docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+from conftest import import_app_module
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from workbook.server import LiveServer
+
+TITLE = "FastAPI Mastery Workbook"
+ROOT_BODY = {"message": "Hello, FastAPI!"}
+
+
+def get(client: TestClient, url: str) -> httpx.Response:
+    """GET through the app; an exception raised by a route becomes one line to act on."""
+    try:
+        return client.get(url)
+    except Exception as error:  # the learner's route raised: show what, not a traceback
+        pytest.fail(
+            f"GET {url} raised {type(error).__name__}: {error} "
+            f"(finish or fix that route in app/main.py)"
+        )
+
+
+def body(response: httpx.Response) -> Any:
+    """The JSON body, or the text when the body is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def hello_answered(r: httpx.Response, url: str) -> str:
+    """Why GET /hello/... did not answer 200, for the failure line."""
+    if r.status_code == 404:
+        return (
+            f"GET {url} answered 404: add the route GET /hello/{{name}} (say_hello) in app/main.py"
+        )
+    return (
+        f"GET {url} answered {r.status_code} {body(r)!r}: say_hello in app/main.py takes "
+        f"name from the path and an optional query parameter shout"
+    )
+
+
+def test_app_is_a_package(app_dir: Path) -> None:
+    package = import_app_module("app")
+    assert getattr(package, "__file__", None), (
+        "app/ has no __init__.py: run the %%app app/__init__.py cell"
+    )
+
+
+def test_app_has_the_workbook_title(app: FastAPI) -> None:
+    assert app.title == TITLE, (
+        f"the app's title is {app.title!r}: create it as FastAPI(title={TITLE!r}) in app/main.py"
+    )
+
+
+def test_root_says_hello(client: TestClient) -> None:
+    r = get(client, "/")
+    assert r.status_code == 200, (
+        f"GET / answered {r.status_code}: add a GET / route (read_root) in app/main.py"
+    )
+    assert body(r) == ROOT_BODY, (
+        f"GET / answered {body(r)!r}: read_root in app/main.py must return "
+        f'{{"message": "Hello, FastAPI!"}}'
+    )
+
+
+@pytest.mark.parametrize("name", ["Ada", "Grace Hopper"])
+def test_hello_greets_by_name(client: TestClient, name: str) -> None:
+    url = f"/hello/{quote(name)}"
+    r = get(client, url)
+    assert r.status_code == 200, hello_answered(r, url)
+    expected = {"message": f"Hello, {name}!"}
+    assert body(r) != {"message": expected["message"].upper()}, (
+        f"GET {url} shouted without ?shout: in say_hello (app/main.py) shout must default to False"
+    )
+    assert body(r) == expected, (
+        f"GET {url} answered {body(r)!r}: say_hello in app/main.py must return {expected!r}"
+    )
+
+
+def test_hello_shouts_when_asked(client: TestClient) -> None:
+    url = "/hello/Ada?shout=true"
+    r = get(client, url)
+    assert r.status_code == 200, hello_answered(r, url)
+    assert body(r) == {"message": "HELLO, ADA!"}, (
+        f"GET {url} answered {body(r)!r}: with shout, say_hello in app/main.py must upper-case "
+        f"the whole message"
+    )
+
+
+def test_hello_does_not_shout_when_told_not_to(client: TestClient) -> None:
+    url = "/hello/Ada?shout=false"
+    r = get(client, url)
+    assert r.status_code == 200, hello_answered(r, url)
+    assert body(r) == {"message": "Hello, Ada!"}, (
+        f"GET {url} answered {body(r)!r}: annotate shout as bool in say_hello "
+        f"(app/main.py) so that 'false' means False"
+    )
+
+
+def test_hello_refuses_a_shout_that_is_not_a_boolean(client: TestClient) -> None:
+    url = "/hello/Ada?shout=maybe"
+    r = get(client, url)
+    assert r.status_code != 404, hello_answered(r, url)
+    assert r.status_code == 422, (
+        f"GET {url} answered {r.status_code}, not 422: annotate shout as bool in say_hello "
+        f"(app/main.py) and FastAPI refuses non-booleans itself"
+    )
+    detail = body(r).get("detail", []) if isinstance(body(r), dict) else []
+    locations = [error.get("loc") for error in detail if isinstance(error, dict)]
+    assert ["query", "shout"] in locations, (
+        f"GET {url} was refused for {locations}, not for the query parameter shout: "
+        f"check say_hello's signature in app/main.py"
+    )
+
+
+def test_docs_describe_both_routes(client: TestClient) -> None:
+    spec = body(get(client, "/openapi.json"))
+    paths = spec.get("paths", {}) if isinstance(spec, dict) else {}
+    assert "get" in paths.get("/", {}), (
+        "/openapi.json lists no GET /: add the read_root route in app/main.py"
+    )
+    assert "get" in paths.get("/hello/{name}", {}), (
+        "/openapi.json lists no GET /hello/{name}: add the say_hello route in app/main.py"
+    )
+    parameters = {(p["in"], p["name"]) for p in paths["/hello/{name}"]["get"].get("parameters", [])}
+    assert parameters >= {("path", "name"), ("query", "shout")}, (
+        f"the docs of GET /hello/{{name}} list the parameters {sorted(parameters)}: say_hello in "
+        f"app/main.py takes name (from the path) and shout (from the query string)"
+    )
+
+
+@pytest.mark.slow
+def test_app_serves_for_real_under_uvicorn(live_server: LiveServer) -> None:
+    root = live_server.get("/")
+    assert root.status_code == 200 and body(root) == ROOT_BODY, (
+        f"under uvicorn app.main:app, GET / answered {root.status_code} {body(root)!r}: "
+        f"finish read_root in app/main.py"
+    )
+    docs = live_server.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower(), (
+        f"under uvicorn app.main:app, GET /docs answered {docs.status_code}: keep FastAPI's "
+        f"generated docs on (do not pass docs_url=None) in app/main.py"
+    )
