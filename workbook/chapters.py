@@ -10,6 +10,7 @@ from . import paths
 from .errors import WorkbookError
 
 _NOTEBOOK_NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
+_TEST_MODULE = re.compile(r"test_(\d\d)_")
 START = "00_start"
 
 
@@ -66,3 +67,9 @@ def checkpoint_before(chapter: Chapter) -> Path:
     """The app state a chapter starts from: the previous checkpoint."""
     earlier = [c for c in all_chapters() if c.number < chapter.number]
     return earlier[-1].checkpoint if earlier else paths.CHECKPOINTS / START
+
+
+def chapter_of(nodeid: str) -> int:
+    """The chapter a test belongs to, from its module name ``test_NN_slug``."""
+    match = _TEST_MODULE.search(nodeid)
+    return int(match[1]) if match else 0

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import paths
-from .chapters import Chapter, all_chapters
-from .check_plugin import chapter_of
+from .chapters import Chapter, all_chapters, chapter_of
 from .errors import WorkbookError
 
 Slow = Literal["own", "all", "none"]

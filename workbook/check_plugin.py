@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-_CHAPTER = re.compile(r"test_(\d\d)_")
+from .chapters import chapter_of
+
 _results: list[dict[str, str]] = []
 
 
@@ -25,11 +26,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run slow tests of this chapter only (default: all)",
     )
-
-
-def chapter_of(nodeid: str) -> int:
-    match = _CHAPTER.search(nodeid)
-    return int(match[1]) if match else 0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -18,12 +18,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import paths
-from .build import build, differences, read_notebook
 from .chapters import START, all_chapters, checkpoint_before, resolve
 from .check import run_check
 from .errors import WorkbookError
-from .execute import record_outputs
 from .workspace import Workspace
+
+# nbformat and nbclient take a second to import: the commands that need them
+# (hint, build, execute) import them when they run, so `check` starts fast.
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -71,6 +72,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_hint(args: argparse.Namespace) -> int:
     """Print the hints of chapter NN."""
+    from .build import read_notebook
+
     chapter = resolve(args.chapter)
     hints = [
         cell.source
@@ -161,6 +164,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Regenerate chapters/ and checkpoints/ from solutions/ (--check: only compare)."""
+    from .build import build, differences
+
     if args.check:
         _, changed = differences()
         for relative in changed:
@@ -177,6 +182,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_execute(args: argparse.Namespace) -> int:
     """Run solution NN on the previous checkpoint and store its outputs."""
+    from .execute import record_outputs
+
     chapter = resolve(args.chapter)
     with tempfile.TemporaryDirectory() as tmp:
         print(f"running {chapter.solution.relative_to(paths.ROOT)} ...", flush=True)
