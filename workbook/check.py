@@ -112,8 +112,11 @@ def run_check(chapter: Chapter, app_dir: Path, *, slow: Slow = "own") -> CheckRe
             "--no-header",
             "-rN",
         ]
+        # ipykernel forces colour on; failure lines quoting ruff or mypy must stay plain.
+        plain = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
         env = {
-            **os.environ,
+            **plain,
+            "NO_COLOR": "1",
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "WORKBOOK_APP_DIR": str(app_dir.resolve()),
             "PYTHONDONTWRITEBYTECODE": "1",

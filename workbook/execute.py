@@ -38,6 +38,9 @@ def run_notebook(path: Path, workspace: Path, chapter: Chapter) -> nbformat.Note
         timeout=300,
         record_timing=False,  # timestamps in cell metadata would change every run
         kernel_name="python3",
+        # ipykernel 7 logs a warning about TCP at start; it can land in any
+        # cell's output, so it must not be stored.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(path.parent)}},
     )
     with workspace_env(workspace):

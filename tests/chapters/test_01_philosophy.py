@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -58,7 +59,8 @@ def test_app_is_a_package(app_dir: Path) -> None:
 
 def test_app_has_the_workbook_title(app: FastAPI) -> None:
     assert app.title == TITLE, (
-        f"the app's title is {app.title!r}: create it as FastAPI(title={TITLE!r}) in app/main.py"
+        f"the app's title is {app.title!r}: create it as FastAPIOffline(title={TITLE!r}) "
+        f"in app/main.py"
     )
 
 
@@ -137,6 +139,18 @@ def test_docs_describe_both_routes(client: TestClient) -> None:
         f"the docs of GET /hello/{{name}} list the parameters {sorted(parameters)}: say_hello in "
         f"app/main.py takes name (from the path) and shout (from the query string)"
     )
+
+
+def test_docs_load_their_scripts_from_the_app(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    outside = [a for a in assets if not a.startswith("/") or a.startswith("//")]
+    assert docs.status_code == 200 and assets and not outside, (
+        f"GET /docs loads {outside or 'nothing'} from outside the app, so it stays blank "
+        f"offline: create the app with FastAPIOffline(...) in app/main.py"
+    )
+    missing = [a for a in assets if client.get(a).status_code != 200]
+    assert not missing, f"GET /docs needs {missing}, which the app does not serve"
 
 
 @pytest.mark.slow
