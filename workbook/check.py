@@ -105,6 +105,7 @@ def run_check(chapter: Chapter, app_dir: Path, *, slow: Slow = "own") -> CheckRe
             "-p",
             "no:cacheprovider",
             f"--workbook-report={report_file}",
+            f"--workbook-chapter={chapter.number}",
             *_SLOW_OPTION[slow](chapter),
             "-o",
             "addopts=",

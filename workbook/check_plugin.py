@@ -20,6 +20,7 @@ _results: list[dict[str, str]] = []
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--workbook-report", help="write the results to this JSON file")
+    parser.addoption("--workbook-chapter", type=int, default=None, help="the chapter checked")
     parser.addoption(
         "--workbook-slow-for",
         type=int,
@@ -28,16 +29,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def _superseded(item: pytest.Item, chapter: int | None) -> bool:
+    """``@pytest.mark.until(7, "why")``: the test applies up to checkpoint 07 only."""
+    until = item.get_closest_marker("until")
+    return chapter is not None and until is not None and chapter > int(until.args[0])
+
+
+def _slow_elsewhere(item: pytest.Item, slow_for: int | None) -> bool:
     """Slow gates (mypy, a real server) run only in the check of their own chapter."""
-    chapter = config.getoption("--workbook-slow-for")
-    if chapter is None:
-        return
+    slow = item.get_closest_marker("slow") is not None
+    return slow_for is not None and slow and chapter_of(item.nodeid) != slow_for
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chapter = config.getoption("--workbook-chapter")
+    slow_for = config.getoption("--workbook-slow-for")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        slow = item.get_closest_marker("slow") is not None
-        (drop if slow and chapter_of(item.nodeid) != chapter else keep).append(item)
+        gone = _superseded(item, chapter) or _slow_elsewhere(item, slow_for)
+        (drop if gone else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -1,7 +1,7 @@
 """workbook: the FastAPI Mastery Workbook from a shell.
 
 learners:     lab, check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
-instructors:  build [--check], execute NN, verify
+instructors:  build [--check], execute NN, verify, export [--learner] [--out DIR], doctor
 
 Chapters are named 3, 03 or 03_project_structure. Problems are reported in
 one line on stderr with exit status 2.
@@ -181,20 +181,53 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_execute(args: argparse.Namespace) -> int:
-    """Run solution NN on the previous checkpoint and store its outputs."""
+    """Run solutions NN [MM ...] on their previous checkpoints and store their outputs.
+
+    A new test in chapter k changes the stored check output of every chapter
+    from k on: `workbook execute 3 4 5` refreshes them in order.
+    """
     from .execute import record_outputs
 
-    chapter = resolve(args.chapter)
-    with tempfile.TemporaryDirectory() as tmp:
-        print(f"running {chapter.solution.relative_to(paths.ROOT)} ...", flush=True)
-        record_outputs(chapter, Path(tmp) / "workspace")
-    print(f"stored the outputs in {chapter.solution.relative_to(paths.ROOT)}")
+    for chapter in [resolve(name) for name in args.chapters]:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"running {chapter.solution.relative_to(paths.ROOT)} ...", flush=True)
+            record_outputs(chapter, Path(tmp) / "workspace")
+        print(f"stored the outputs in {chapter.solution.relative_to(paths.ROOT)}")
     return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Render the notebooks as an offline HTML site in site/ (--learner: the learner edition)."""
+    from .export import check_site, export_site
+
+    out = Path(args.out).resolve() if args.out else paths.ROOT / "site"
+    files = export_site(out, learner=args.learner)
+    edition = "learner notebooks" if args.learner else "solutions"
+    print(f"wrote {len(files)} pages of the {edition} to {out}; open {out / 'index.html'}")
+    problems = check_site(out)
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this machine for a workshop: Python, packages, a port, a kernel, the workspace."""
+    from .doctor import checks, run
+
+    ok = run(checks(_workspace(args)))
+    print(
+        "ready for the workshop" if ok else "fix each FAIL above, then run `workbook doctor` again"
+    )
+    return 0 if ok else 1
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Everything CI runs: build check, lint and type gates, the whole test suite."""
     python = sys.executable
+    # The test suite also times each chapter's work (workbook/timing_plugin.py).
+    reports = paths.ROOT / "reports"
+    timings = ["-p", "workbook.timing_plugin", f"--workbook-timings={reports}"]
+    table = reports / "timings.md"
     steps: list[tuple[str, list[str]]] = [
         ("generated files in sync", [python, "-m", "workbook", "build", "--check"]),
         ("lint", [python, "-m", "ruff", "check", "workbook", "tests", "benchmarks"]),
@@ -202,12 +235,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ("types", [python, "-m", "mypy"]),
         (
             "test suite",
-            [python, "-m", "pytest", "-n", str(args.jobs), "-q", *args.pytest_args],
+            [python, "-m", "pytest", "-n", str(args.jobs), "-q", *timings, *args.pytest_args],
         ),
     ]
     for number, (title, command) in enumerate(steps, 1):
         print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
-        if subprocess.call(command, cwd=paths.ROOT) != 0:
+        timed = title == "test suite"
+        if timed:
+            table.unlink(missing_ok=True)  # never show the timings of an earlier run
+        status = subprocess.call(command, cwd=paths.ROOT)
+        if timed and table.is_file():
+            print(f"{table.read_text()}(in {table}, and as JSON in timings.json)", flush=True)
+        if status != 0:
             print(f"verify failed at step {number}: {title}")
             return 1
     print("verify: all good")
@@ -224,9 +263,9 @@ def parser() -> argparse.ArgumentParser:
         name: str, handler: Handler, *arguments: str, workspace: bool = False
     ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=(handler.__doc__ or "").strip().splitlines()[0])
-        for argument in arguments:
-            optional = argument.endswith("?")
-            command.add_argument(argument.rstrip("?"), nargs="?" if optional else None)
+        for argument in arguments:  # "name", "name?" (optional) or "names+" (one or more)
+            nargs = {"?": "?", "+": "+"}.get(argument[-1])
+            command.add_argument(argument.rstrip("?+"), nargs=nargs)
         if workspace:
             command.add_argument("--workspace", help="the workspace folder (default: workspace/)")
         command.set_defaults(handler=handler)
@@ -243,7 +282,11 @@ def parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8000
     )
     add("build", cmd_build).add_argument("--check", action="store_true", help="only compare")
-    add("execute", cmd_execute, "chapter")
+    add("execute", cmd_execute, "chapters+")
+    export = add("export", cmd_export)
+    export.add_argument("--learner", action="store_true", help="the learner notebooks")
+    export.add_argument("--out", metavar="DIR", help="where to write the site (default: site/)")
+    add("doctor", cmd_doctor, workspace=True)
     verify = add("verify", cmd_verify)
     verify.add_argument("--jobs", "-j", default="auto", help="parallel pytest workers")
     verify.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
