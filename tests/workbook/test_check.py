@@ -1,0 +1,49 @@
+"""The check runner: a short table, one actionable line per failure."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from workbook.check import run_check
+from workbook.cli import main
+
+from .conftest import CHAPTERS
+
+
+def wrong_app(tmp_path: Path) -> Path:
+    """Chapter 01's checkpoint with the classic mistake: a different greeting."""
+    folder = tmp_path / "workspace"
+    shutil.copytree(CHAPTERS[0].checkpoint, folder)
+    main_py = folder / "app/main.py"
+    main_py.write_text(main_py.read_text().replace("Hello, FastAPI!", "Hello FastAPI"))
+    return folder
+
+
+def test_a_failure_is_one_line_that_says_what_to_fix(tmp_path: Path) -> None:
+    report = run_check(CHAPTERS[0], wrong_app(tmp_path), slow="none")
+    assert not report.ok
+    table = report.table()
+    failing = [line for line in table.splitlines() if " FAIL " in line]
+    assert failing, table
+    hint = table.splitlines()[table.splitlines().index(failing[0]) + 1]
+    assert hint.strip().startswith("-> ") and "app/main.py" in hint, table
+    assert "Traceback" not in table and "keep going" in table.splitlines()[-1]
+
+
+def test_an_app_that_does_not_import_is_reported_not_crashed(tmp_path: Path) -> None:
+    folder = wrong_app(tmp_path)
+    (folder / "app/main.py").write_text("from fastapi import FastAPI\napp = FastAPI(\n")
+    report = run_check(CHAPTERS[0], folder, slow="none")
+    assert not report.ok
+    assert "app.main does not import: SyntaxError" in report.table()
+
+
+def test_status_shows_every_chapter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--workspace", str(wrong_app(tmp_path))]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    first = next(line for line in lines if CHAPTERS[0].name in line)
+    assert "started" in first, lines
+    assert all(any(c.name in line for line in lines) for c in CHAPTERS)
