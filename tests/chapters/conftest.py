@@ -12,7 +12,9 @@ import sys
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -48,6 +50,14 @@ def _where(error: Exception) -> str:
     ]
     frame = (mine or frames)[-1]
     return f" ({Path(frame.filename).name}, line {frame.lineno})"
+
+
+def body(response: httpx.Response) -> Any:
+    """The JSON body, or the text when it is not JSON (to quote in a failure)."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
 
 
 @pytest.fixture(scope="session")

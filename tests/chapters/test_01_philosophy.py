@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import import_app_module
+from conftest import body, import_app_module
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -17,25 +16,6 @@ from workbook.server import LiveServer
 
 TITLE = "FastAPI Mastery Workbook"
 ROOT_BODY = {"message": "Hello, FastAPI!"}
-
-
-def get(client: TestClient, url: str) -> httpx.Response:
-    """GET through the app; an exception raised by a route becomes one line to act on."""
-    try:
-        return client.get(url)
-    except Exception as error:  # the learner's route raised: show what, not a traceback
-        pytest.fail(
-            f"GET {url} raised {type(error).__name__}: {error} "
-            f"(finish or fix that route in app/main.py)"
-        )
-
-
-def body(response: httpx.Response) -> Any:
-    """The JSON body, or the text when the body is not JSON."""
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
 
 
 def hello_answered(r: httpx.Response, url: str) -> str:
@@ -65,7 +45,7 @@ def test_app_has_the_workbook_title(app: FastAPI) -> None:
 
 
 def test_root_says_hello(client: TestClient) -> None:
-    r = get(client, "/")
+    r = client.get("/")
     assert r.status_code == 200, (
         f"GET / answered {r.status_code}: add a GET / route (read_root) in app/main.py"
     )
@@ -78,7 +58,7 @@ def test_root_says_hello(client: TestClient) -> None:
 @pytest.mark.parametrize("name", ["Ada", "Grace Hopper"])
 def test_hello_greets_by_name(client: TestClient, name: str) -> None:
     url = f"/hello/{quote(name)}"
-    r = get(client, url)
+    r = client.get(url)
     assert r.status_code == 200, hello_answered(r, url)
     expected = {"message": f"Hello, {name}!"}
     assert body(r) != {"message": expected["message"].upper()}, (
@@ -91,7 +71,7 @@ def test_hello_greets_by_name(client: TestClient, name: str) -> None:
 
 def test_hello_shouts_when_asked(client: TestClient) -> None:
     url = "/hello/Ada?shout=true"
-    r = get(client, url)
+    r = client.get(url)
     assert r.status_code == 200, hello_answered(r, url)
     assert body(r) == {"message": "HELLO, ADA!"}, (
         f"GET {url} answered {body(r)!r}: with shout, say_hello in app/main.py must upper-case "
@@ -101,7 +81,7 @@ def test_hello_shouts_when_asked(client: TestClient) -> None:
 
 def test_hello_does_not_shout_when_told_not_to(client: TestClient) -> None:
     url = "/hello/Ada?shout=false"
-    r = get(client, url)
+    r = client.get(url)
     assert r.status_code == 200, hello_answered(r, url)
     assert body(r) == {"message": "Hello, Ada!"}, (
         f"GET {url} answered {body(r)!r}: annotate shout as bool in say_hello "
@@ -111,7 +91,7 @@ def test_hello_does_not_shout_when_told_not_to(client: TestClient) -> None:
 
 def test_hello_refuses_a_shout_that_is_not_a_boolean(client: TestClient) -> None:
     url = "/hello/Ada?shout=maybe"
-    r = get(client, url)
+    r = client.get(url)
     assert r.status_code != 404, hello_answered(r, url)
     assert r.status_code == 422, (
         f"GET {url} answered {r.status_code}, not 422: annotate shout as bool in say_hello "
@@ -126,7 +106,7 @@ def test_hello_refuses_a_shout_that_is_not_a_boolean(client: TestClient) -> None
 
 
 def test_docs_describe_both_routes(client: TestClient) -> None:
-    spec = body(get(client, "/openapi.json"))
+    spec = body(client.get("/openapi.json"))
     paths = spec.get("paths", {}) if isinstance(spec, dict) else {}
     assert "get" in paths.get("/", {}), (
         "/openapi.json lists no GET /: add the read_root route in app/main.py"

@@ -17,27 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import fastapi
-import httpx
 import pytest
-from conftest import import_app_module
+from conftest import body, import_app_module
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-
-
-def get(client: TestClient, url: str) -> httpx.Response:
-    """GET through the app; an exception raised by a route becomes one line to act on."""
-    try:
-        return client.get(url)
-    except Exception as error:  # the learner's route raised: show what, not a traceback
-        pytest.fail(f"GET {url} raised {type(error).__name__}: {error} (finish that route)")
-
-
-def body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
 
 
 def package_version() -> str:
@@ -73,7 +57,7 @@ def test_package_declares_its_version(app_dir: Path) -> None:
 
 def test_docs_show_the_package_version(client: TestClient) -> None:
     version = package_version()
-    info = body(get(client, "/openapi.json")).get("info", {})
+    info = body(client.get("/openapi.json")).get("info", {})
     assert info.get("version") == version, (
         f"/openapi.json says version {info.get('version')!r}, app.__version__ is {version!r}: "
         f"pass version=__version__ where app/main.py creates the app"
@@ -81,7 +65,7 @@ def test_docs_show_the_package_version(client: TestClient) -> None:
 
 
 def test_version_route_answers_the_three_versions(client: TestClient) -> None:
-    r = get(client, "/version")
+    r = client.get("/version")
     assert r.status_code == 200, (
         f"GET /version answered {r.status_code}: finish read_version in app/main.py"
     )
@@ -103,7 +87,7 @@ def test_version_route_answers_the_three_versions(client: TestClient) -> None:
 
 
 def test_version_route_documents_a_dict_of_strings(client: TestClient) -> None:
-    spec = body(get(client, "/openapi.json"))
+    spec = body(client.get("/openapi.json"))
     operation = spec.get("paths", {}).get("/version", {}).get("get")
     assert operation, "/openapi.json lists no GET /version: add read_version in app/main.py"
     schema = operation["responses"]["200"].get("content", {}).get("application/json", {})

@@ -10,9 +10,8 @@ import ast
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from conftest import import_app_module
+from conftest import body, import_app_module
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -29,21 +28,6 @@ LAYOUT = [
     "app/api/v1/routes/__init__.py",
     "app/api/v1/routes/health.py",
 ]
-
-
-def get(client: TestClient, url: str) -> httpx.Response:
-    """GET through the app; an exception raised by a route becomes one line to act on."""
-    try:
-        return client.get(url)
-    except Exception as error:  # the learner's route raised: show what, not a traceback
-        pytest.fail(f"GET {url} raised {type(error).__name__}: {error} (finish that route)")
-
-
-def body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
 
 
 def get_routes(routes: list[Any], path: str) -> list[RouteContext]:
@@ -119,7 +103,7 @@ def test_api_router_includes_the_health_routes(app_dir: Path) -> None:
 
 @pytest.mark.parametrize("path", ["/health", "/api/v1/health"])
 def test_health_answers_ok(client: TestClient, path: str) -> None:
-    r = get(client, path)
+    r = client.get(path)
     where = (
         "app.include_router(health.router) in app/main.py"
         if path == "/health"
@@ -145,7 +129,7 @@ def test_health_comes_from_the_health_module(app: FastAPI, path: str) -> None:
 
 @pytest.mark.parametrize("path", ["/health", "/api/v1/health"])
 def test_health_is_tagged_in_the_docs(client: TestClient, path: str) -> None:
-    spec = body(get(client, "/openapi.json"))
+    spec = body(client.get("/openapi.json"))
     operation = spec.get("paths", {}).get(path, {}).get("get")
     if operation is None:
         pytest.fail(f"GET {path} is not in /openapi.json yet: see the 'health answers ok' line")
