@@ -161,6 +161,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--reload-dir",
         str(folder),
     ]
+    if (folder / "logging.json").is_file():  # the app's log configuration (chapter 04 on)
+        command += ["--log-config", str(folder / "logging.json")]
     print(f"serving {folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
     return subprocess.call(command)
 
