@@ -129,7 +129,8 @@ class LiveServer:
 
 def describe(response: httpx.Response, headers: tuple[str, ...] = ()) -> str:
     """A response as a learner reads it: status line, chosen headers, the body."""
-    lines = [f"{response.status_code} {response.reason_phrase}"]
+    # httpx's own table, not the server's words: Python 3.13 renamed some phrases.
+    lines = [f"{response.status_code} {httpx.codes.get_reason_phrase(response.status_code)}"]
     lines += [f"{name}: {response.headers.get(name)}" for name in headers]
     try:
         body = json.dumps(response.json(), indent=2, ensure_ascii=False)

@@ -69,12 +69,20 @@ def app(app_dir: Path) -> FastAPI:
     return application
 
 
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+@pytest.fixture(scope="session")
+def _started_client(app: FastAPI) -> Iterator[TestClient]:
     # A route that raises answers 500 here, as it would for a real client, so a
     # test reports the status instead of the learner's traceback.
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(_started_client: TestClient) -> TestClient:
+    """The app in-process. One client (one app start-up) serves every test of a
+    check, which keeps `check` fast; each test starts with no cookies."""
+    _started_client.cookies.clear()
+    return _started_client
 
 
 @pytest.fixture(scope="session")

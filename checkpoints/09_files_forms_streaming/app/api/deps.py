@@ -1,0 +1,30 @@
+"""Dependencies shared by routes: declared once here, used by every route that names them."""
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+
+
+class Pagination(BaseModel):
+    """Which page of a listing the client asked for."""
+
+    page: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        """How many items come before this page."""
+        return (self.page - 1) * self.size
+
+
+def get_pagination(
+    page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+    size: Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100")] = 10,
+) -> Pagination:
+    """Read the page and its size from the query string, within their limits."""
+    return Pagination(page=page, size=size)
+
+
+# What routes declare: `pagination: PaginationDep`.
+PaginationDep = Annotated[Pagination, Depends(get_pagination)]
