@@ -23,12 +23,17 @@ from workbook.server import LiveServer
 
 
 @pytest.fixture(scope="session")
-def app_dir() -> Path:
+def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(os.environ["WORKBOOK_APP_DIR"])
     if not (folder / "app").is_dir():
         pytest.fail(f"no app/ package in {folder}: run the chapter's %%app cells first")
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
+    # Each check gets a database of its own, never the learner's app.db; the app
+    # reads DATABASE_URL when it is imported (from chapter 10 on), and a live
+    # server started by a test inherits it.
+    database = tmp_path_factory.mktemp("database") / "check.db"
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database}")
     return folder
 
 
