@@ -65,11 +65,20 @@ class CheckReport:
         return bool(self.results) and self.count("failed", "error") == 0
 
     def table(self) -> str:
+        """This chapter test by test; an earlier chapter in one line unless it fails."""
         lines = [f"Check of chapter {self.chapter.number:02d} (and the chapters before it)"]
-        for result in self.results:
-            lines.append(f"  {result.chapter:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
-            if result.message and result.outcome != "passed":
-                lines.append(f"             -> {result.message}")
+        for number in sorted({r.chapter for r in self.results}):
+            mine = [r for r in self.results if r.chapter == number]
+            problems = [r for r in mine if r.outcome != "passed"]
+            if number != self.chapter.number and not problems:
+                lines.append(
+                    f"  {number:02d}  pass   all {len(mine)} tests of chapter {number:02d}"
+                )
+                continue
+            for result in mine if number == self.chapter.number else problems:
+                lines.append(f"  {number:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
+                if result.message and result.outcome != "passed":
+                    lines.append(f"             -> {result.message}")
         if not self.results:
             lines.append("  no test ran:\n" + self.output.strip())
         passed, failed = self.count("passed"), self.count("failed", "error")

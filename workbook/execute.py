@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +49,23 @@ def run_notebook(path: Path, workspace: Path, chapter: Chapter) -> nbformat.Note
     return notebook
 
 
+# Free ports differ at every run: stored as PORT, they leave no noise in git
+# diffs or in the exported site (nbval's port rule matches both forms).
+_PORT = re.compile(r"127\.0\.0\.1:\d+")
+
+
+def _store_ports_as_placeholder(notebook: nbformat.NotebookNode) -> None:
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = _PORT.sub("127.0.0.1:PORT", output["text"])
+            for kind, value in output.get("data", {}).items():
+                if isinstance(value, str) and kind.startswith("text/"):
+                    output["data"][kind] = _PORT.sub("127.0.0.1:PORT", value)
+
+
 def record_outputs(chapter: Chapter, workspace: Path) -> None:
     """Store fresh outputs in the solution notebook (the instructor's `execute`)."""
     notebook = run_notebook(chapter.solution, workspace, chapter)
+    _store_ports_as_placeholder(notebook)
     chapter.solution.write_bytes(dump_notebook(notebook))
