@@ -47,3 +47,17 @@ def test_status_shows_every_chapter(tmp_path: Path, capsys: pytest.CaptureFixtur
     first = next(line for line in lines if CHAPTERS[0].name in line)
     assert "started" in first, lines
     assert all(any(c.name in line for line in lines) for c in CHAPTERS)
+
+
+def test_earlier_chapters_take_one_line_unless_they_fail(tmp_path: Path) -> None:
+    later = CHAPTERS[2]
+    folder = tmp_path / "later"
+    shutil.copytree(later.checkpoint, folder)
+    main_py = folder / "app/main.py"
+    main_py.write_text(main_py.read_text().replace("Hello, FastAPI!", "Hello FastAPI"))
+    table = run_check(later, folder, slow="none").table().splitlines()
+    assert any(line.startswith("  01  FAIL") for line in table), table
+    assert "  02  pass   all " in "\n".join(table) and not any(
+        line.startswith("  02  pass   ") and "all" not in line for line in table
+    ), table
+    assert any(line.startswith(f"  {later.number:02d}  pass") for line in table), table
