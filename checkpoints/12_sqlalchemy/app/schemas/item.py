@@ -1,0 +1,30 @@
+"""The shapes of item data: what creating an item sends, what the API answers."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+
+class ItemCreate(BaseModel):
+    """POST /items: the JSON body of a new item."""
+
+    # strip_whitespace runs before the length check: a name of spaces is as empty as "".
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    # Python's json module reads Infinity, which JSON does not have: a price is finite.
+    price: float = Field(gt=0, allow_inf_nan=False)
+    tags: list[str] = []
+
+
+class ItemOut(ItemCreate):
+    """An item as the API answers it."""
+
+    id: int
+
+
+class ItemPage(BaseModel):
+    """GET /items: one page of items, and how many there are in all."""
+
+    page: int
+    size: int
+    total: int
+    items: list[ItemOut]
