@@ -13,8 +13,6 @@ from typing import Any
 
 import pytest
 
-from .chapters import chapter_of
-
 _results: list[dict[str, str]] = []
 
 
@@ -22,10 +20,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--workbook-report", help="write the results to this JSON file")
     parser.addoption("--workbook-chapter", type=int, default=None, help="the chapter checked")
     parser.addoption(
-        "--workbook-slow-for",
-        type=int,
-        default=None,
-        help="run slow tests of this chapter only (default: all)",
+        "--workbook-fast", action="store_true", help="leave out the slow gates (mypy, servers)"
     )
 
 
@@ -35,19 +30,14 @@ def _superseded(item: pytest.Item, chapter: int | None) -> bool:
     return chapter is not None and until is not None and chapter > int(until.args[0])
 
 
-def _slow_elsewhere(item: pytest.Item, slow_for: int | None) -> bool:
-    """Slow gates (mypy, a real server) run only in the check of their own chapter."""
-    slow = item.get_closest_marker("slow") is not None
-    return slow_for is not None and slow and chapter_of(item.nodeid) != slow_for
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     chapter = config.getoption("--workbook-chapter")
-    slow_for = config.getoption("--workbook-slow-for")
+    fast = config.getoption("--workbook-fast")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        gone = _superseded(item, chapter) or _slow_elsewhere(item, slow_for)
+        slow = item.get_closest_marker("slow") is not None
+        gone = _superseded(item, chapter) or (fast and slow)
         (drop if gone else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
