@@ -65,6 +65,15 @@ def body(response: httpx.Response) -> Any:
         return response.text
 
 
+def why(response: httpx.Response) -> str:
+    """The status and, unless it succeeded, the body: what a failure line should quote."""
+    if response.status_code == 500:
+        return "500 (the route or a dependency raised: server.log() in the notebook shows it)"
+    if response.is_success:
+        return str(response.status_code)
+    return f"{response.status_code} {str(body(response))[:200]}"
+
+
 @pytest.fixture(scope="session")
 def app(app_dir: Path) -> FastAPI:
     main = import_app_module("app.main")

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, why
 from fastapi.testclient import TestClient
 
 ITEMS = "/api/v1/items"
@@ -28,13 +28,6 @@ ECHO_ROUTES = "app/api/v1/routes/echo.py"
 SESSION_ROUTES = "app/api/v1/routes/session.py"
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
-
-
-def why(r: httpx.Response) -> str:
-    """The status and, for an error, the body: what a learner needs to see."""
-    if r.status_code == 500:
-        return "500 (the route raised an exception: server.log() in the notebook shows it)"
-    return f"{r.status_code}" if r.is_success else f"{r.status_code} {body(r)!r}"
 
 
 def sign_up(client: TestClient) -> dict[str, Any]:

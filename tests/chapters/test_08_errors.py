@@ -12,7 +12,7 @@ from typing import Any
 import fastapi
 import httpx
 import pytest
-from conftest import import_app_module
+from conftest import body, import_app_module
 from fastapi import FastAPI
 from fastapi import exception_handlers as defaults
 from fastapi.exceptions import RequestValidationError
@@ -25,13 +25,6 @@ ERRORS = "app/core/errors.py"
 USERS = "app/api/v1/routes/users.py"
 SESSION = "app/api/v1/routes/session.py"
 NEW_USER = {"name": "Dora", "email": "dora@example.com", "password": "dora-secret-1"}
-
-
-def body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
 
 
 def no_crash(response: httpx.Response, where: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import starlette.formparsers
-from conftest import import_app_module
+from conftest import body, import_app_module
 from fastapi.testclient import TestClient
 
 from workbook.server import LiveServer
@@ -23,13 +23,6 @@ AUTH = "app/api/v1/routes/auth.py"
 ITEMS = "app/api/v1/routes/items.py"
 LIMIT = 1_048_576
 ALICE = {"username": "alice@example.com", "password": "alice-secret-1"}
-
-
-def body(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
 
 
 def no_crash(response: httpx.Response, where: str, module: str) -> None:

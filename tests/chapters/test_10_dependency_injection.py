@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, why
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -35,12 +35,6 @@ SYSTEM = "app/api/v1/routes/system.py"
 ITEMS = "/api/v1/items"
 ME = "/api/v1/session/me"
 DATABASE = "/api/v1/system/database"
-
-
-def why(r: httpx.Response) -> str:
-    if r.status_code == 500:
-        return "500 (the route or a dependency raised: server.log() in the notebook shows it)"
-    return f"{r.status_code} {body(r)!r}"
 
 
 def module(name: str) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
@@ -37,12 +37,6 @@ USERS = "/api/v1/users"
 ITEMS = "/api/v1/items"
 ME = "/api/v1/session/me"
 PASSWORD = "a-long-secret-1"
-
-
-def why(r: httpx.Response) -> str:
-    if r.status_code == 500:
-        return "500 (the route raised: server.log() in the notebook shows the traceback)"
-    return f"{r.status_code} {str(body(r))[:160]}"
 
 
 def unique(prefix: str) -> str:
