@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ def copy_tree(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture
-def fresh_checkpoint(tmp_path: Path):  # type: ignore[no-untyped-def]
+def fresh_checkpoint(tmp_path: Path) -> Callable[[Chapter], Path]:
+    """Makes a private copy of a chapter's checkpoint."""
+
     def make(chapter: Chapter) -> Path:
         return copy_tree(chapter.checkpoint, tmp_path / chapter.name)
 
