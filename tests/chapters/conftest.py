@@ -6,11 +6,13 @@ checkpoint). Each run is a fresh process, so importing ``app`` once is safe.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
 import traceback
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +20,66 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
 
+from workbook import postgres
 from workbook.server import LiveServer
 
 
 @pytest.fixture(scope="session")
-def app_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of this check's own, never the learner's app.db, in DATABASE_URL.
+
+    An empty SQLite file; or, when WORKBOOK_TEST_POSTGRES names a server
+    (`workbook check NN --postgres`), a new database there, dropped afterwards.
+    The app reads DATABASE_URL when it is imported (from chapter 10 on), and a
+    live server started by a test inherits it.
+    """
+    server = os.environ.get(postgres.SERVER_VARIABLE)
+    if server:
+        reason = postgres.unreachable(server)
+        if reason:
+            pytest.fail(f"{reason}: start PostgreSQL, or check without --postgres")
+        databases: AbstractContextManager[str] = postgres.fresh_database(server)
+    else:
+        databases = nullcontext(f"sqlite:///{tmp_path_factory.mktemp('database') / 'check.db'}")
+    with databases as url:
+        os.environ["DATABASE_URL"] = url
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app_dir(database_url: str) -> Path:
     folder = Path(os.environ["WORKBOOK_APP_DIR"])
     if not (folder / "app").is_dir():
         pytest.fail(f"no app/ package in {folder}: run the chapter's %%app cells first")
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
-    # Each check gets a database of its own, never the learner's app.db; the app
-    # reads DATABASE_URL when it is imported (from chapter 10 on), and a live
-    # server started by a test inherits it.
-    database = tmp_path_factory.mktemp("database") / "check.db"
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{database}")
     return folder
+
+
+@functools.cache
+def own_engine_for(database_url: str) -> Engine:
+    """An engine of the tests' own on the check's database, apart from the app's pool:
+    what the API answered is read back from what is stored, whatever driver the app uses."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        return create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
+    return create_engine(url.set(drivername="postgresql+psycopg"))
+
+
+@pytest.fixture(scope="session")
+def own_engine(database_url: str) -> Iterator[Engine]:
+    engine = own_engine_for(database_url)
+    yield engine
+    engine.dispose()
+
+
+def sync_engine_of(engine: Any) -> Engine:
+    """The Engine that runs an app's engine: itself, or the one inside an AsyncEngine
+    (where event listeners go: an AsyncEngine takes none)."""
+    return getattr(engine, "sync_engine", engine)  # type: ignore[no-any-return]
 
 
 def import_app_module(name: str) -> object:

@@ -3,6 +3,7 @@ opens and releases the resources every request shares."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -12,11 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, own_engine_for, sync_engine_of
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event, inspect, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, event, inspect, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
 
 from workbook.server import LiveServer
 
@@ -26,7 +29,7 @@ ALICE = {"email": "alice@example.com", "password": "alice-secret-1"}
 
 
 def modules() -> tuple[Any, Any]:
-    """app.db.session (engine, SessionLocal) and app.models (ServiceEvent)."""
+    """app.db.session (engine) and app.models (ServiceEvent)."""
     return import_app_module("app.db.session"), import_app_module("app.models")
 
 
@@ -44,11 +47,11 @@ def event_count() -> int:
 
 
 def read_table(query: Callable[[Any], Sequence[Any]]) -> Sequence[Any]:
-    session, _ = modules()
+    """What query(db) reads, through the tests' own engine on the check's database."""
     try:
-        with session.SessionLocal() as db:
+        with Session(own_engine_for(os.environ["DATABASE_URL"])) as db:
             return query(db)
-    except OperationalError as error:
+    except DBAPIError as error:
         pytest.fail(
             f"reading service_events failed ({error.orig}): create the tables with "
             f"Base.metadata.create_all(engine) before the yield in {LIFESPAN}, and pass "
@@ -57,12 +60,18 @@ def read_table(query: Callable[[Any], Sequence[Any]]) -> Sequence[Any]:
 
 
 @contextmanager
-def own_lifespan(app: FastAPI) -> Iterator[TestClient]:
+def own_lifespan(app: FastAPI, running: TestClient) -> Iterator[TestClient]:
     """Start and stop the app's lifespan with a TestClient of this test's own.
 
-    The shared `client` of the check keeps running meanwhile: what this lifespan puts
-    on app.state is put back as it was afterwards, for the tests that come later.
+    The shared `client` of the check (`running`) keeps running meanwhile: what this
+    lifespan puts on app.state is put back as it was afterwards, for the tests that
+    come later. Each TestClient runs its own event loop, and an async engine's
+    connections belong to the loop that opened them (asyncpg refuses any other):
+    the pool's idle connections are closed in the shared client's loop first.
     """
+    engine = getattr(import_app_module("app.db.session"), "engine", None)
+    if isinstance(engine, AsyncEngine):
+        running.portal.call(engine.dispose)
     saved = dict(app.state._state)
     client = TestClient(app, raise_server_exceptions=False)
     try:
@@ -109,11 +118,13 @@ def test_base_knows_the_service_events_table(app_dir: Path) -> None:
 # --- startup -----------------------------------------------------------------------------
 
 
-def test_startup_creates_the_tables_and_records_a_startup(app: FastAPI) -> None:
-    session, models = modules()
-    models.ServiceEvent.__table__.drop(session.engine, checkfirst=True)
-    with own_lifespan(app):
-        created = inspect(session.engine).has_table("service_events")
+def test_startup_creates_the_tables_and_records_a_startup(
+    app: FastAPI, own_engine: Engine, client: TestClient
+) -> None:
+    _, models = modules()
+    models.ServiceEvent.__table__.drop(own_engine, checkfirst=True)
+    with own_lifespan(app, client):
+        created = inspect(own_engine).has_table("service_events")
         assert created, (
             f"the table service_events does not exist while the app runs: call "
             f"Base.metadata.create_all(engine) before the yield in {LIFESPAN}, and pass "
@@ -140,9 +151,9 @@ def test_no_on_event_handlers_are_left(app: FastAPI, app_dir: Path) -> None:
         )
 
 
-def test_app_state_holds_the_resources_while_the_app_runs(app: FastAPI) -> None:
+def test_app_state_holds_the_resources_while_the_app_runs(app: FastAPI, client: TestClient) -> None:
     before = datetime.now(UTC)
-    with own_lifespan(app):
+    with own_lifespan(app, client):
         started_at = getattr(app.state, "started_at", None)
         http_client = getattr(app.state, "http_client", None)
         assert isinstance(started_at, datetime) and started_at.tzinfo is not None, (
@@ -162,8 +173,10 @@ def test_app_state_holds_the_resources_while_the_app_runs(app: FastAPI) -> None:
 # --- shutdown ----------------------------------------------------------------------------
 
 
-def test_shutdown_records_a_shutdown_and_closes_the_http_client(app: FastAPI) -> None:
-    with own_lifespan(app):
+def test_shutdown_records_a_shutdown_and_closes_the_http_client(
+    app: FastAPI, client: TestClient
+) -> None:
+    with own_lifespan(app, client):
         http_client = getattr(app.state, "http_client", None)
     assert kinds(2) == ["shutdown", "startup"], (
         f"after a start and a stop the newest events are {kinds(2)}, not ['shutdown', "
@@ -175,22 +188,21 @@ def test_shutdown_records_a_shutdown_and_closes_the_http_client(app: FastAPI) ->
     )
 
 
-def test_shutdown_disposes_of_the_engine(app: FastAPI) -> None:
+def test_shutdown_disposes_of_the_engine(app: FastAPI, client: TestClient) -> None:
     session, _ = modules()
     disposed: list[object] = []
 
     def on_dispose(engine: object) -> None:
         disposed.append(engine)
 
-    event.listen(session.engine, "engine_disposed", on_dispose)
+    engine = sync_engine_of(session.engine)
     try:
-        with own_lifespan(app):
-            assert not disposed, (
-                f"the engine was disposed of at startup: dispose of it after the yield "
-                f"in {LIFESPAN}"
-            )
+        with own_lifespan(app, client):
+            # Listening from here: own_lifespan itself may dispose of the pool at its start.
+            event.listen(engine, "engine_disposed", on_dispose)
     finally:
-        event.remove(session.engine, "engine_disposed", on_dispose)
+        if event.contains(engine, "engine_disposed", on_dispose):
+            event.remove(engine, "engine_disposed", on_dispose)
     assert disposed, (
         f"the engine was not disposed of at shutdown: call engine.dispose() after the yield "
         f"in {LIFESPAN}"
@@ -201,11 +213,11 @@ def test_shutdown_disposes_of_the_engine(app: FastAPI) -> None:
     )
 
 
-def test_a_restart_keeps_the_earlier_events(app: FastAPI) -> None:
+def test_a_restart_keeps_the_earlier_events(app: FastAPI, client: TestClient) -> None:
     before = event_count()
-    with own_lifespan(app):
+    with own_lifespan(app, client):
         pass
-    with own_lifespan(app):
+    with own_lifespan(app, client):
         pass
     added = event_count() - before
     assert added == 4 and kinds(4) == ["shutdown", "startup", "shutdown", "startup"], (

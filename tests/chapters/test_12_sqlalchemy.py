@@ -1,7 +1,7 @@
 """Chapter 12: users and items in the database, through typed SQLAlchemy 2 models.
 
-The tests read the database back with an engine of their own (the check's own
-SQLite file, from DATABASE_URL): what the API answered must be what is stored.
+The tests read the database back with an engine of their own (own_engine, on the
+check's own database, from DATABASE_URL): what the API answered must be what is stored.
 They prove that nothing is lost (every committed row, concurrent creates, a
 restart) and that nothing leaks (a failed request leaves no row, a taken email
 ends in one row and a 409 however the requests interleave, connections go back).
@@ -10,7 +10,6 @@ ends in one row and a 409 however the requests interleave, connections go back).
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import threading
@@ -20,10 +19,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, why
+from conftest import body, import_app_module, sync_engine_of, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from workbook.server import LiveServer
@@ -41,14 +40,6 @@ PASSWORD = "a-long-secret-1"
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
-
-
-@pytest.fixture(scope="module")
-def own_engine(app: FastAPI) -> Iterator[Engine]:
-    """An engine of the tests' own on the check's database: not the app's pool."""
-    engine = create_engine(os.environ["DATABASE_URL"], connect_args={"timeout": 30})
-    yield engine
-    engine.dispose()
 
 
 def scalar(engine: Engine, sql: str, **params: Any) -> Any:
@@ -259,7 +250,7 @@ def test_current_user_is_read_from_the_database(client: TestClient) -> None:
 @pytest.fixture
 def statements(app: FastAPI) -> Iterator[list[str]]:
     """The SQL statements the app's engine runs during the test."""
-    engine = import_app_module("app.db.session").engine
+    engine = sync_engine_of(import_app_module("app.db.session").engine)
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
