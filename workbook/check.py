@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import paths
+from . import postgres as postgres_server
 from .chapters import Chapter, all_chapters, chapter_of
 from .errors import WorkbookError
 
@@ -93,21 +94,30 @@ def test_files(chapter: Chapter) -> list[Path]:
     return files
 
 
-def run_check(chapter: Chapter, app_dir: Path, *, slow: Slow = "own") -> CheckReport:
+def run_check(
+    chapter: Chapter, app_dir: Path, *, slow: Slow = "own", postgres: str | None = None
+) -> CheckReport:
     """Chapter tests up to ``chapter``; slow gates: the chapter's own, all or none.
 
     With "own", the fast tests run first, and the chapter's slow gates (a real
     server, mypy) only once those pass: while a learner is still fixing
-    things, every check stays quick.
+    things, every check stays quick. ``postgres``, a server URL: the tests run
+    on a new database there instead of a SQLite file (workbook/postgres.py).
     """
     if not (app_dir / "app").is_dir():
         raise WorkbookError(f"{app_dir} has no app/ package; run the chapter's %%app cells first")
+    database: dict[str, str] = {}
+    if postgres:
+        reason = postgres_server.unreachable(postgres)
+        if reason:
+            raise WorkbookError(f"{reason}: start PostgreSQL, or check without --postgres")
+        database[postgres_server.SERVER_VARIABLE] = postgres
     files = test_files(chapter)
     if slow != "own":
-        return _run_pytest(chapter, app_dir, files, _SLOW_OPTION[slow])
-    report = _run_pytest(chapter, app_dir, files, _SLOW_OPTION["none"])
+        return _run_pytest(chapter, app_dir, files, _SLOW_OPTION[slow], database)
+    report = _run_pytest(chapter, app_dir, files, _SLOW_OPTION["none"], database)
     if report.ok and "mark.slow" in chapter.tests.read_text():
-        gates = _run_pytest(chapter, app_dir, [chapter.tests], ["-m", "slow"])
+        gates = _run_pytest(chapter, app_dir, [chapter.tests], ["-m", "slow"], database)
         report.results += gates.results
         report.seconds += gates.seconds
         report.output += gates.output
@@ -115,7 +125,11 @@ def run_check(chapter: Chapter, app_dir: Path, *, slow: Slow = "own") -> CheckRe
 
 
 def _run_pytest(
-    chapter: Chapter, app_dir: Path, files: list[Path], options: list[str]
+    chapter: Chapter,
+    app_dir: Path,
+    files: list[Path],
+    options: list[str],
+    database: dict[str, str],
 ) -> CheckReport:
     """One fresh pytest process over ``files``, its results read from the plugin's report."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -150,6 +164,7 @@ def _run_pytest(
             # Compiled tests (assertion rewriting) and app modules are cached
             # between checks, in one folder outside the workspace.
             "PYTHONPYCACHEPREFIX": str(paths.ROOT / ".pycache"),
+            **database,
         }
         started = time.perf_counter()
         done = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)

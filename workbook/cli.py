@@ -22,6 +22,7 @@ from . import paths
 from .chapters import START, all_chapters, checkpoint_before, resolve
 from .check import run_check
 from .errors import WorkbookError
+from .postgres import DEFAULT_SERVER as POSTGRES_SERVER
 from .workspace import Workspace
 
 # nbformat and nbclient take a second to import: the commands that need them
@@ -54,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     chapter = resolve(args.chapter)
     folder = Workspace(_workspace(args)).require().root
     print(f"workspace: {folder}")
-    report = run_check(chapter, folder)
+    report = run_check(chapter, folder, postgres=args.postgres)
     print(report.table())
     return 0 if report.ok else 1
 
@@ -277,7 +278,13 @@ def parser() -> argparse.ArgumentParser:
         return command
 
     add("lab", cmd_lab)
-    add("check", cmd_check, "chapter", workspace=True)
+    add("check", cmd_check, "chapter", workspace=True).add_argument(
+        "--postgres",
+        nargs="?",
+        const=POSTGRES_SERVER,
+        metavar="URL",
+        help=f"run the tests on a new PostgreSQL database (server: {POSTGRES_SERVER})",
+    )
     add("status", cmd_status, workspace=True)
     add("hint", cmd_hint, "chapter")
     add("reset", cmd_reset, "chapter", workspace=True)

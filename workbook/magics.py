@@ -11,6 +11,7 @@ from .appcells import file_text, parse_target
 from .chapters import resolve
 from .check import run_check
 from .errors import WorkbookError
+from .postgres import DEFAULT_SERVER as POSTGRES_SERVER
 from .server import LiveServer, describe
 from .workspace import Workspace
 
@@ -27,10 +28,17 @@ def app(line: str, cell: str) -> None:
         print(f"workbook: {error}")
 
 
-def check(chapter: int | str) -> None:
-    """Run the tests of this chapter and the ones before it on your workspace."""
+def check(chapter: int | str, postgres: bool = False) -> None:
+    """Run the tests of this chapter and the ones before it on your workspace.
+
+    postgres=True: on a new database of the PostgreSQL server at 127.0.0.1:5432.
+    """
     try:
-        report = run_check(resolve(str(chapter)), Workspace(paths.workspace()).require().root)
+        report = run_check(
+            resolve(str(chapter)),
+            Workspace(paths.workspace()).require().root,
+            postgres=POSTGRES_SERVER if postgres else None,
+        )
     except WorkbookError as error:
         print(f"workbook: {error}")
         return

@@ -11,9 +11,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import psycopg
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:  # psycopg loads only when a check asks for PostgreSQL
+    import psycopg
 
 # What the tests connect to when asked for PostgreSQL: CI's server, trust auth.
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -22,12 +25,16 @@ SERVER_VARIABLE = "WORKBOOK_TEST_POSTGRES"
 
 
 def _connect(server: str) -> psycopg.Connection[tuple[object, ...]]:
+    import psycopg
+
     url = make_url(server).set(drivername="postgresql")
     return psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=3)
 
 
 def unreachable(server: str) -> str | None:
     """Why no test can use this server (one line), or None when it answers."""
+    import psycopg
+
     try:
         with _connect(server) as connection:
             connection.execute("SELECT 1")
