@@ -23,6 +23,7 @@ from conftest import body, import_app_module, sync_engine_of, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from workbook.server import LiveServer
@@ -200,8 +201,16 @@ def test_a_failed_request_leaves_no_partial_row(
     if not hasattr(users, "commit_or_conflict"):
         pytest.fail(f"{USERS_ROUTES} defines no commit_or_conflict(db): see step 4")
 
-    def fail_after_the_insert(db: Session) -> None:
-        db.flush()  # the INSERT reaches the database, inside the open transaction
+    def fail_after_the_insert(db: Session | AsyncSession) -> Any:
+        # The INSERT reaches the database, inside the open transaction; then a failure.
+        if isinstance(db, AsyncSession):  # chapter 13 on: awaited by the route
+
+            async def flush_then_fail() -> None:
+                await db.flush()
+                raise RuntimeError("the disk is full")
+
+            return flush_then_fail()
+        db.flush()
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(users, "commit_or_conflict", fail_after_the_insert)
