@@ -92,3 +92,16 @@ def test_check_exit_status_follows_the_result(tmp_path: Path) -> None:
     (workspace / "app").mkdir()
     (workspace / "app/main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
     assert main(["check", "1", "--workspace", str(workspace)]) == 1
+
+
+def test_check_on_a_postgresql_server_that_does_not_answer() -> None:
+    # Port 9 (discard) on this machine: nothing listens, the connection is refused at once.
+    done = run(
+        "check",
+        CHAPTERS[-1].name,
+        "--workspace",
+        str(CHAPTERS[-1].checkpoint),
+        "--postgres",
+        "postgresql://postgres@127.0.0.1:9/postgres",
+    )
+    assert_one_line_error(done, "no PostgreSQL at postgresql://postgres@127.0.0.1:9/postgres")

@@ -7,13 +7,14 @@ A new chapter is covered by adding its notebook and its test module.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from workbook import paths
+from workbook import paths, postgres
 from workbook.appcells import app_cells, file_text
 from workbook.build import differences, read_notebook
 from workbook.chapters import Chapter, checkpoint_before
@@ -104,6 +105,25 @@ def test_checkpoint_passes_the_tests_of_every_chapter_so_far(
 ) -> None:
     """Invariant 5, with every slow gate too."""
     report = run_check(chapter, fresh_checkpoint(chapter), slow="all")
+    assert report.ok, report.table()
+
+
+# From chapter 13 on the app's database access is async and runs on PostgreSQL too.
+FIRST_POSTGRES_CHAPTER = 13
+
+
+@pytest.mark.parametrize(
+    "chapter", [p for p in chapter_params() if p.values[0].number >= FIRST_POSTGRES_CHAPTER]
+)
+def test_checkpoint_passes_the_tests_of_every_chapter_on_postgresql(
+    chapter: Chapter, fresh_checkpoint: Callable[[Chapter], Path]
+) -> None:
+    """Invariant 5 again, on a new PostgreSQL database: the same app, the same tests."""
+    server = os.environ.get(postgres.SERVER_VARIABLE, postgres.DEFAULT_SERVER)
+    reason = postgres.unreachable(server)
+    if reason:
+        pytest.skip(f"{reason}; set {postgres.SERVER_VARIABLE} to a server URL to run these")
+    report = run_check(chapter, fresh_checkpoint(chapter), slow="all", postgres=server)
     assert report.ok, report.table()
 
 
