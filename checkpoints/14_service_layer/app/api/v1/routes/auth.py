@@ -1,0 +1,28 @@
+"""Login with an HTML form: the credentials as form fields, not JSON.
+
+Chapters 15 and 16 turn this route into the OAuth2 token endpoint, which reads
+the same two fields, `username` and `password`, from the same kind of form.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+
+from app.api.deps import SessionDep
+from app.core.errors import UnauthorizedError, error_responses
+from app.core.security import authenticate
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/login-form", responses=error_responses(UnauthorizedError))
+async def login_form(
+    db: SessionDep,
+    username: Annotated[str, Form(description="The user's email")],
+    password: Annotated[str, Form()],
+) -> dict[str, str | bool]:
+    """Check an email and a password sent as a form."""
+    user = await authenticate(db, username, password)
+    if user is None:
+        raise UnauthorizedError("Invalid email or password")
+    return {"email": user.email, "logged_in": True}
