@@ -156,7 +156,7 @@ def test_create_item_refuses_invalid_bodies_naming_the_field(
     }[field]
     assert r.status_code == 422, (
         f"POST {ITEMS} with {case} answered {why(r)}, not 422: in ItemCreate "
-        f"({ITEM_SCHEMAS}), {fix}"
+        f"({ITEM_SCHEMAS}; from chapter 13 on, ItemBase in app/models/item.py), {fix}"
     )
     assert field in r.text, f"the 422 for {case} does not name the field {field!r}"
 

@@ -170,12 +170,12 @@ def test_unknown_user_answers_the_not_found_envelope(client: TestClient) -> None
     r = client.get("/api/v1/users/999")
     error = envelope(r, "GET /api/v1/users/999")
     assert r.status_code == 404, (
-        f"GET /api/v1/users/999 answered {r.status_code}: find_user in {USERS} must raise "
-        f"NotFoundError"
+        f"GET /api/v1/users/999 answered {r.status_code}: find_user in {USERS} (from chapter "
+        f"14 on, UserService.get) must raise NotFoundError"
     )
     assert error == {"code": "not_found", "message": "User 999 not found", "details": None}, (
         f'GET /api/v1/users/999 answered {error!r}: raise NotFoundError(f"User {{user_id}} not '
-        f'found") in find_user ({USERS})'
+        f'found") in find_user ({USERS}; from chapter 14 on, NotFound in UserService.get)'
     )
 
 

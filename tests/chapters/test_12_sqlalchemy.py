@@ -174,7 +174,7 @@ def test_duplicate_email_is_a_409_from_the_constraint(
     assert again.status_code == 409 and "Email already registered" in again.text, (
         f"a second POST {USERS} with a taken email answered {why(again)}: catch IntegrityError "
         f'in commit_or_conflict, roll back, raise ConflictError("Email already registered") '
-        f"({USERS_ROUTES})"
+        f"({USERS_ROUTES}; from chapter 14 on, in UserRepository.commit)"
     )
     # The session was rolled back: the same client goes on working.
     r = client.get(f"{USERS}/{body(first)['id']}")
@@ -190,7 +190,7 @@ def test_two_concurrent_creates_with_one_email(client: TestClient, own_engine: E
         f"two POST {USERS} at the same moment with one email answered {statuses} and left "
         f"{rows} rows, not [201, 409] and 1: a lookup before the INSERT cannot see the other "
         f"request's row; the unique index must decide, caught in commit_or_conflict "
-        f"({USERS_ROUTES})"
+        f"({USERS_ROUTES}; from chapter 14 on, in UserRepository.commit)"
     )
 
 
