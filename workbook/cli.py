@@ -241,7 +241,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ("types", [python, "-m", "mypy"]),
         (
             "test suite",
-            [python, "-m", "pytest", "-n", str(args.jobs), "-q", *timings, *args.pytest_args],
+            # -rs: each skipped test and why (no Chromium, no PostgreSQL), in the log.
+            [
+                python,
+                "-m",
+                "pytest",
+                "-n",
+                str(args.jobs),
+                "-q",
+                "-rs",
+                *timings,
+                *args.pytest_args,
+            ],
         ),
     ]
     for number, (title, command) in enumerate(steps, 1):
