@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import secrets
 import sys
 import traceback
 from collections.abc import Iterator
@@ -20,8 +21,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from workbook import postgres
 from workbook.server import LiveServer
@@ -74,6 +76,24 @@ def own_engine(database_url: str) -> Iterator[Engine]:
     engine = own_engine_for(database_url)
     yield engine
     engine.dispose()
+
+
+def stored_value(engine: Engine, sql: str, **params: Any) -> Any:
+    """One value from the database, read with the tests' own connection (own_engine)."""
+    with Session(engine) as db:
+        return db.execute(text(sql), params).scalar()
+
+
+def lent_out() -> int:
+    """Connections the app's pool has lent out and not got back (0 before chapter 10)."""
+    engine = getattr(import_app_module("app.db.session"), "engine", None)
+    pool = getattr(engine, "pool", None)
+    return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
+
+
+def unique(prefix: str) -> str:
+    """A name no earlier test run used: checks may share a PostgreSQL server or a file."""
+    return f"{prefix}-{secrets.token_hex(4)}"
 
 
 def sync_engine_of(engine: Any) -> Engine:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, why
+from conftest import body, import_app_module, lent_out, why
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -55,12 +55,6 @@ def deps() -> Any:
         if not hasattr(found, name):
             pytest.fail(f"{DEPS} defines no {name}: see step 4 of the chapter")
     return found
-
-
-def lent_out() -> int:
-    """Connections the engine's pool has lent out and not got back."""
-    pool = session_module().engine.pool
-    return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, sync_engine_of, why
+from conftest import body, import_app_module, lent_out, stored_value, sync_engine_of, unique, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
@@ -37,16 +37,6 @@ USERS = "/api/v1/users"
 ITEMS = "/api/v1/items"
 ME = "/api/v1/session/me"
 PASSWORD = "a-long-secret-1"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
-
-
-def scalar(engine: Engine, sql: str, **params: Any) -> Any:
-    """One value from the database, read with the tests' own connection."""
-    with Session(engine) as db:
-        return db.execute(text(sql), params).scalar()
 
 
 def new_user(email: str) -> dict[str, str]:
@@ -70,12 +60,6 @@ def in_threads(count: int, call: Callable[[int], httpx.Response]) -> list[httpx.
     missing = [n for n, answer in enumerate(answers) if answer is None]
     assert not missing, f"{len(missing)} of {count} concurrent requests never answered"
     return [answer for answer in answers if answer is not None]
-
-
-def lent_out() -> int:
-    engine = getattr(import_app_module("app.db.session"), "engine", None)
-    pool = getattr(engine, "pool", None)
-    return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
 
 
 # --- the models --------------------------------------------------------------------------
@@ -132,7 +116,7 @@ def test_user_crud_persists_in_the_database(client: TestClient, own_engine: Engi
     r = client.post(USERS, json=new_user(email.upper()))
     assert r.status_code == 201, f"POST {USERS} answered {why(r)}: see create_user ({USERS_ROUTES})"
     user_id = body(r)["id"]
-    stored = scalar(own_engine, "SELECT email FROM users WHERE id = :id", id=user_id)
+    stored = stored_value(own_engine, "SELECT email FROM users WHERE id = :id", id=user_id)
     assert stored == email, (
         f"the users row {user_id} holds the email {stored!r}, not {email!r}: add the User to "
         f"the session and commit; store the email lower-cased ({USER_MODEL})"
@@ -142,13 +126,13 @@ def test_user_crud_persists_in_the_database(client: TestClient, own_engine: Engi
         f"and no password ({USERS_ROUTES})"
     )
     r = client.patch(f"{USERS}/{user_id}", json={"name": "Dana Renamed"})
-    stored = scalar(own_engine, "SELECT name FROM users WHERE id = :id", id=user_id)
+    stored = stored_value(own_engine, "SELECT name FROM users WHERE id = :id", id=user_id)
     assert r.status_code == 200 and stored == "Dana Renamed", (
         f"PATCH {USERS}/{user_id} answered {why(r)} and the row's name is {stored!r}: "
         f"set the fields, then commit ({USERS_ROUTES})"
     )
     r = client.delete(f"{USERS}/{user_id}")
-    left = scalar(own_engine, "SELECT count(*) FROM users WHERE id = :id", id=user_id)
+    left = stored_value(own_engine, "SELECT count(*) FROM users WHERE id = :id", id=user_id)
     assert r.status_code == 204 and left == 0, (
         f"DELETE {USERS}/{user_id} answered {why(r)} and left {left} row: session.delete(user), "
         f"then commit ({USERS_ROUTES})"
@@ -166,7 +150,7 @@ def test_duplicate_email_is_a_409_from_the_constraint(
     email = f"{unique('erin')}@example.com"
     first = client.post(USERS, json=new_user(email))
     again = client.post(USERS, json=new_user(email.upper()))
-    rows = scalar(own_engine, "SELECT count(*) FROM users WHERE lower(email) = :e", e=email)
+    rows = stored_value(own_engine, "SELECT count(*) FROM users WHERE lower(email) = :e", e=email)
     assert first.status_code == 201 and rows == 1, (
         f"two POST {USERS} with {email} (second in upper case) left {rows} rows: declare the "
         f"email unique and store it lower-cased ({USER_MODEL})"
@@ -185,7 +169,7 @@ def test_two_concurrent_creates_with_one_email(client: TestClient, own_engine: E
     email = f"{unique('race')}@example.com"
     answers = in_threads(2, lambda n: client.post(USERS, json=new_user(email)))
     statuses = sorted(r.status_code for r in answers)
-    rows = scalar(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=email)
+    rows = stored_value(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=email)
     assert rows == 1 and statuses == [201, 409], (
         f"two POST {USERS} at the same moment with one email answered {statuses} and left "
         f"{rows} rows, not [201, 409] and 1: a lookup before the INSERT cannot see the other "
@@ -217,7 +201,7 @@ def test_a_failed_request_leaves_no_partial_row(
     monkeypatch.setattr(users, "commit_or_conflict", fail_after_the_insert)
     email = f"{unique('half')}@example.com"
     r = client.post(USERS, json=new_user(email))
-    rows = scalar(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=email)
+    rows = stored_value(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=email)
     assert r.status_code == 500 and rows == 0, (
         f"a POST {USERS} that failed after its INSERT answered {why(r)} and left {rows} rows: "
         f"nothing may commit but commit_or_conflict; get_db closes the session, which rolls "

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, why
+from conftest import body, import_app_module, lent_out, stored_value, why
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -28,7 +28,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from workbook.server import LiveServer
 
@@ -63,18 +62,6 @@ def session_module() -> Any:
 
 def backend_of(url: str) -> str:
     return make_url(url).get_backend_name()
-
-
-def lent_out() -> int:
-    """Connections the app's pool has lent out and not got back."""
-    pool = getattr(session_module().engine, "pool", None)
-    return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
-
-
-def scalar(engine: Engine, sql: str, **params: Any) -> Any:
-    """One value, read with the tests' own connection."""
-    with Session(engine) as db:
-        return db.execute(text(sql), params).scalar()
 
 
 def where(function: Callable[..., Any], app_dir: Path) -> str:
@@ -311,9 +298,9 @@ def test_item_schemas_share_the_fields_of_item_base(app: FastAPI) -> None:
 
 def test_a_client_cannot_choose_the_id(client: TestClient, own_engine: Engine) -> None:
     name = f"Chosen {secrets.token_hex(4)}"
-    before = scalar(own_engine, "SELECT name FROM items WHERE id = 1")
+    before = stored_value(own_engine, "SELECT name FROM items WHERE id = 1")
     r = client.post(ITEMS, json={"id": 1, "name": name, "price": 3.5, "tags": ["games"]})
-    after = scalar(own_engine, "SELECT name FROM items WHERE id = 1")
+    after = stored_value(own_engine, "SELECT name FROM items WHERE id = 1")
     new_id = body(r).get("id") if isinstance(body(r), dict) else None
     assert r.status_code == 201 and new_id not in (None, 1) and after == before, (
         f'POST {ITEMS} with "id": 1 in the body answered {why(r)} with the id {new_id!r}: '
@@ -335,13 +322,13 @@ def test_items_are_still_validated(
     client: TestClient, own_engine: Engine, what: str, payload: str
 ) -> None:
     count = "SELECT count(*) FROM items"
-    before = scalar(own_engine, count)
+    before = stored_value(own_engine, count)
     r = client.post(
         ITEMS,
         content=payload.replace("NAME", f"Invalid {secrets.token_hex(4)}"),
         headers={"Content-Type": "application/json"},
     )
-    stored = scalar(own_engine, count) - before
+    stored = stored_value(own_engine, count) - before
     assert r.status_code == 422 and not stored, (
         f"POST {ITEMS} with {what} answered {why(r)} (rows added: {stored}): ItemBase "
         f"validates (name stripped, 1 to 100 characters; price gt=0 and AllowInfNan(False)) "

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import body, import_app_module, why
+from conftest import body, import_app_module, lent_out, stored_value, unique, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
-from sqlalchemy.orm import Session
 
 from workbook.server import LiveServer
 
@@ -35,16 +33,6 @@ USER_REPOSITORY = "app/repositories/users.py"
 ERRORS = "app/core/errors.py"
 DEPS = "app/api/deps.py"
 PASSWORD = "a-long-secret-1"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{secrets.token_hex(4)}"
-
-
-def scalar(engine: Engine, sql: str, **params: Any) -> Any:
-    """One value from the database, read with the tests' own connection."""
-    with Session(engine) as db:
-        return db.execute(text(sql), params).scalar()
 
 
 def run_in_a_session(database_url: str, scenario: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -182,12 +170,12 @@ def test_user_service_works_without_http(
         created = seen["created"] = await outcome(users.sign_up(sign_up_data(email)))
         if isinstance(created, Exception):
             return seen
-        seen["stored_email"] = scalar(
+        seen["stored_email"] = stored_value(
             own_engine, "SELECT email FROM users WHERE id = :id", id=created.id
         )
         change = schemas.UserUpdate(name="Sol Renamed")
         seen["updated"] = await outcome(users.update(created.id, change))
-        seen["stored_name"] = scalar(
+        seen["stored_name"] = stored_value(
             own_engine, "SELECT name FROM users WHERE id = :id", id=created.id
         )
         seen["deleted"] = await outcome(users.delete(created.id))
@@ -215,7 +203,7 @@ def test_user_service_works_without_http(
         f"{seen['stored_name']!r}: set the fields the UserUpdate sets, then commit "
         f"({USER_SERVICE})"
     )
-    left = scalar(own_engine, "SELECT count(*) FROM users WHERE id = :id", id=created.id)
+    left = stored_value(own_engine, "SELECT count(*) FROM users WHERE id = :id", id=created.id)
     assert left == 0 and isinstance(seen["gone"], errors.NotFound), (
         f"UserService.delete gave {said(seen['deleted'])} and left {left} row; get() after "
         f"it gave {said(seen['gone'])}: delete through the repository, then commit "
@@ -236,7 +224,7 @@ def test_a_taken_email_raises_already_exists_and_leaves_one_row(
         return first, again
 
     first, again = run_in_a_session(database_url, scenario)
-    rows = scalar(own_engine, "SELECT count(*) FROM users WHERE lower(email) = :e", e=email)
+    rows = stored_value(own_engine, "SELECT count(*) FROM users WHERE lower(email) = :e", e=email)
     assert not isinstance(first, Exception) and rows == 1, (
         f"two sign_up with {email} (the second upper-cased) gave {said(first)} then "
         f"{said(again)}, and left {rows} rows, not 1 ({USER_SERVICE})"
@@ -265,7 +253,7 @@ def test_a_script_goes_on_after_a_taken_email(
     assert not isinstance(results[0], Exception), (
         f"UserService.sign_up of a new email gave {said(results[0])} ({USER_SERVICE})"
     )
-    stored = scalar(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=fresh)
+    stored = stored_value(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=fresh)
     assert isinstance(results[1], errors.AlreadyExists) and stored == 1, (
         f"on one session, sign_up of a taken email gave {said(results[1])}, then the next "
         f"sign_up gave {said(results[2])}: the failed transaction must be rolled back "
@@ -398,12 +386,6 @@ def test_a_subclass_maps_like_its_base_and_an_unknown_error_is_a_500(
 # --- a failed request leaves nothing -------------------------------------------------------
 
 
-def lent_out() -> int:
-    engine = getattr(import_app_module("app.db.session"), "engine", None)
-    pool = getattr(engine, "pool", None)
-    return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
-
-
 def test_a_failed_sign_up_leaves_no_partial_row(
     client: TestClient, own_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -418,7 +400,7 @@ def test_a_failed_sign_up_leaves_no_partial_row(
     monkeypatch.setattr(repositories.UserRepository, "commit", flush_then_fail)
     email = f"{unique('half')}@example.com"
     r = client.post(USERS, json={"name": "Dana", "email": email, "password": PASSWORD})
-    rows = scalar(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=email)
+    rows = stored_value(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=email)
     assert r.status_code == 500 and rows == 0, (
         f"a POST {USERS} that failed after its INSERT answered {why(r)} and left {rows} rows: "
         f"only UserRepository.commit commits; get_db closes the session, which rolls back "
