@@ -299,10 +299,12 @@ def test_items_are_filtered_and_paged_in_sql(
 
 
 @pytest.mark.slow
-def test_concurrent_creates_survive_a_restart(app_dir: Path) -> None:
-    """Under uvicorn: 50 concurrent creates all stored, then every row still there after a
-    stop and a start on the same DATABASE_URL (and the seed not inserted twice)."""
+def test_concurrent_creates_survive_a_restart(app_dir: Path, own_engine: Engine) -> None:
+    """Under uvicorn: 50 concurrent creates all stored, 10 concurrent sign-ups with one email
+    one user, then every row still there after a stop and a start on the same DATABASE_URL
+    (and the seed not inserted twice)."""
     email = f"{unique('kept')}@example.com"
+    raced = f"{unique('raced')}@example.com"
     tag = unique("burst")
     count = 50
     with LiveServer(app_dir) as server:
@@ -311,7 +313,15 @@ def test_concurrent_creates_survive_a_restart(app_dir: Path) -> None:
             count,
             lambda n: server.post(ITEMS, json={"name": f"Burst {n}", "price": 1.5, "tags": [tag]}),
         )
+        sign_ups = in_threads(10, lambda n: server.post(USERS, json=new_user(raced)))
         before = body(server.get(ITEMS, params={"size": 1})).get("total")
+    race = sorted(r.status_code for r in sign_ups)
+    rows = stored_value(own_engine, "SELECT count(*) FROM users WHERE email = :e", e=raced)
+    assert race == [201] + [409] * 9 and rows == 1, (
+        f"under uvicorn, 10 concurrent POST {USERS} with one email answered {race} and left "
+        f"{rows} rows, not one 201, nine 409 and 1 row: the unique index decides, caught in "
+        f"commit_or_conflict ({USERS_ROUTES}; from chapter 14 on, in UserRepository.commit)"
+    )
     statuses = sorted({r.status_code for r in answers})
     ids = {body(r).get("id") for r in answers if r.status_code == 201}
     assert created.status_code == 201 and statuses == [201] and len(ids) == count, (
