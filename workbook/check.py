@@ -52,6 +52,8 @@ class CheckReport:
     results: list[Result] = field(default_factory=list)
     seconds: float = 0.0
     output: str = ""
+    # Earlier chapters whose tests were left for later: the chapter's own fail.
+    earlier_not_run: bool = False
 
     def count(self, *outcomes: str) -> int:
         return sum(r.outcome in outcomes for r in self.results)
@@ -75,6 +77,11 @@ class CheckReport:
                 lines.append(f"  {number:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
                 if result.message and result.outcome != "passed":
                     lines.append(f"             -> {result.message}")
+        if self.earlier_not_run:
+            lines.append(
+                f"  01–{self.chapter.number - 1:02d}  not run yet: they run once the tests of "
+                f"chapter {self.chapter.number:02d} pass"
+            )
         if not self.results:
             lines.append("  no test ran:\n" + self.output.strip())
         passed, failed = self.count("passed"), self.count("failed", "error")
@@ -99,10 +106,12 @@ def run_check(
 ) -> CheckReport:
     """Chapter tests up to ``chapter``; slow gates: the chapter's own, all or none.
 
-    With "own", the fast tests run first, and the chapter's slow gates (a real
-    server, mypy) only once those pass: while a learner is still fixing
-    things, every check stays quick. ``postgres``, a server URL: the tests run
-    on a new database there instead of a SQLite file (workbook/postgres.py).
+    With "own" (a learner's check), the chapter's own fast tests run first,
+    alone; once they pass, the earlier chapters' tests and the chapter's slow
+    gates (a real server, mypy) run too. While a learner is still fixing
+    things, a check runs one chapter's tests, and stays quick however far into
+    the course it is. ``postgres``, a server URL: the tests run on a new
+    database there instead of a SQLite file (workbook/postgres.py).
     """
     if not (app_dir / "app").is_dir():
         raise WorkbookError(f"{app_dir} has no app/ package; run the chapter's %%app cells first")
@@ -115,12 +124,16 @@ def run_check(
     files = test_files(chapter)
     if slow != "own":
         return _run_pytest(chapter, app_dir, files, _SLOW_OPTION[slow], database)
-    report = _run_pytest(chapter, app_dir, files, _SLOW_OPTION["none"], database)
-    if report.ok and "mark.slow" in chapter.tests.read_text():
-        gates = _run_pytest(chapter, app_dir, [chapter.tests], ["-m", "slow"], database)
-        report.results += gates.results
-        report.seconds += gates.seconds
-        report.output += gates.output
+    report = _run_pytest(chapter, app_dir, [chapter.tests], _SLOW_OPTION["none"], database)
+    earlier = files[:-1]
+    if not report.ok:
+        report.earlier_not_run = bool(earlier)
+        return report
+    if earlier or "mark.slow" in chapter.tests.read_text():
+        rest = _run_pytest(chapter, app_dir, files, ["--workbook-rest"], database)
+        report.results += rest.results
+        report.seconds += rest.seconds
+        report.output += rest.output
     return report
 
 

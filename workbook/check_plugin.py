@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from workbook.chapters import chapter_of
+
 _results: list[dict[str, str]] = []
 
 
@@ -21,6 +23,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--workbook-chapter", type=int, default=None, help="the chapter checked")
     parser.addoption(
         "--workbook-fast", action="store_true", help="leave out the slow gates (mypy, servers)"
+    )
+    parser.addoption(
+        "--workbook-rest",
+        action="store_true",
+        help="what a check runs once the chapter's fast tests pass: the earlier chapters' "
+        "fast tests and the chapter's slow gates",
     )
 
 
@@ -33,11 +41,14 @@ def _superseded(item: pytest.Item, chapter: int | None) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     chapter = config.getoption("--workbook-chapter")
     fast = config.getoption("--workbook-fast")
+    rest = config.getoption("--workbook-rest")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
         slow = item.get_closest_marker("slow") is not None
         gone = _superseded(item, chapter) or (fast and slow)
+        if rest:  # the chapter's own fast tests have passed already
+            gone = gone or slow != (chapter_of(item.nodeid) == chapter)
         (drop if gone else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

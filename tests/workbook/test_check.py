@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from workbook.chapters import checkpoint_before
 from workbook.check import run_check
 from workbook.cli import main
 
@@ -61,3 +62,26 @@ def test_earlier_chapters_take_one_line_unless_they_fail(tmp_path: Path) -> None
         line.startswith("  02  pass   ") and "all" not in line for line in table
     ), table
     assert any(line.startswith(f"  {later.number:02d}  pass") for line in table), table
+
+
+def test_a_learners_check_runs_the_chapters_own_tests_first(tmp_path: Path) -> None:
+    later = CHAPTERS[2]
+    # The start of the chapter: its own tests fail, the earlier ones would pass.
+    folder = shutil.copytree(checkpoint_before(later), tmp_path / "start")
+    report = run_check(later, folder)
+    assert not report.ok and {r.chapter for r in report.results} == {later.number}
+    assert f"not run yet: they run once the tests of chapter {later.number:02d}" in (
+        report.table()
+    ), report.table()
+
+
+def test_earlier_chapters_run_once_the_chapters_own_tests_pass(tmp_path: Path) -> None:
+    later = CHAPTERS[2]
+    folder = tmp_path / "later"
+    shutil.copytree(later.checkpoint, folder)
+    main_py = folder / "app/main.py"
+    main_py.write_text(main_py.read_text().replace("Hello, FastAPI!", "Hello FastAPI"))
+    report = run_check(later, folder)
+    table = report.table()
+    assert not report.ok and "not run yet" not in table, table
+    assert any(line.startswith("  01  FAIL") for line in table.splitlines()), table
