@@ -106,9 +106,9 @@ def run_check(
 ) -> CheckReport:
     """Chapter tests up to ``chapter``; slow gates: the chapter's own, all or none.
 
-    With "own" (a learner's check), the chapter's own fast tests run first,
-    alone; once they pass, the earlier chapters' tests and the chapter's slow
-    gates (a real server, mypy) run too. While a learner is still fixing
+    With "own" (a learner's check), in one process, the chapter's own fast
+    tests run first; once they pass, the earlier chapters' fast tests; once
+    those pass too, the chapter's slow gates (a real server, mypy). While a learner is still fixing
     things, a check runs one chapter's tests, and stays quick however far into
     the course it is. ``postgres``, a server URL: the tests run on a new
     database there instead of a SQLite file (workbook/postgres.py).
@@ -124,16 +124,9 @@ def run_check(
     files = test_files(chapter)
     if slow != "own":
         return _run_pytest(chapter, app_dir, files, _SLOW_OPTION[slow], database)
-    report = _run_pytest(chapter, app_dir, [chapter.tests], _SLOW_OPTION["none"], database)
-    earlier = files[:-1]
-    if not report.ok:
-        report.earlier_not_run = bool(earlier)
-        return report
-    if earlier or "mark.slow" in chapter.tests.read_text():
-        rest = _run_pytest(chapter, app_dir, files, ["--workbook-rest"], database)
-        report.results += rest.results
-        report.seconds += rest.seconds
-        report.output += rest.output
+    report = _run_pytest(chapter, app_dir, files, ["--workbook-stages"], database)
+    earlier_ran = any(r.chapter != chapter.number for r in report.results)
+    report.earlier_not_run = len(files) > 1 and not earlier_ran
     return report
 
 

@@ -25,10 +25,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--workbook-fast", action="store_true", help="leave out the slow gates (mypy, servers)"
     )
     parser.addoption(
-        "--workbook-rest",
+        "--workbook-stages",
         action="store_true",
-        help="what a check runs once the chapter's fast tests pass: the earlier chapters' "
-        "fast tests and the chapter's slow gates",
+        help="a learner's check: the chapter's fast tests first, then the earlier chapters' "
+        "fast tests, then the chapter's slow gates; each stage only if the ones before passed",
     )
 
 
@@ -38,21 +38,47 @@ def _superseded(item: pytest.Item, chapter: int | None) -> bool:
     return chapter is not None and until is not None and chapter > int(until.args[0])
 
 
+def _is_slow(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None
+
+
+# The first test of each stage after the first; a stage starts only when nothing failed.
+_stage_starts: set[str] = set()
+_failed = False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     chapter = config.getoption("--workbook-chapter")
     fast = config.getoption("--workbook-fast")
-    rest = config.getoption("--workbook-rest")
+    staged = config.getoption("--workbook-stages")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        slow = item.get_closest_marker("slow") is not None
-        gone = _superseded(item, chapter) or (fast and slow)
-        if rest:  # the chapter's own fast tests have passed already
-            gone = gone or slow != (chapter_of(item.nodeid) == chapter)
+        slow = _is_slow(item)
+        mine = chapter_of(item.nodeid) == chapter
+        # Staged, an earlier chapter's slow gates stay out: they passed in their own chapter.
+        gone = _superseded(item, chapter) or (fast and slow) or (staged and slow and not mine)
         (drop if gone else keep).append(item)
+    if staged:
+        stages = [
+            [i for i in keep if chapter_of(i.nodeid) == chapter and not _is_slow(i)],
+            [i for i in keep if chapter_of(i.nodeid) != chapter],
+            [i for i in keep if chapter_of(i.nodeid) == chapter and _is_slow(i)],
+        ]
+        keep = [item for stage in stages for item in stage]
+        _stage_starts.update(stage[0].nodeid for stage in stages[1:] if stage)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    items[:] = keep
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
+    """Stop before a stage when a test failed: the learner fixes those first, quickly."""
+    if _failed and item.nodeid in _stage_starts:
+        item.session.shouldstop = "the next stage waits until these tests pass"
+        return True  # handled: not run; pytest stops here and tears the fixtures down
+    return None
 
 
 def message(report: Any) -> str:
@@ -68,6 +94,8 @@ def message(report: Any) -> str:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _failed
+    _failed = _failed or report.failed
     if report.when == "call" or report.outcome != "passed":
         outcome = "error" if report.when != "call" and report.failed else report.outcome
         _results.append(
@@ -80,6 +108,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
+    global _failed
+    _failed = _failed or report.failed
     if report.failed:
         _results.append({"nodeid": report.nodeid, "outcome": "error", "message": message(report)})
 
