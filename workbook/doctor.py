@@ -213,6 +213,23 @@ def check_workspace(folder: Path) -> Result:
     return Result("workspace", True, f"{folder} is writable")
 
 
+def check_postgres(server: str | None = None) -> Result:
+    """Optional, so never a FAIL: says whether `check(NN, postgres=True)` has a server."""
+    # Imported here: they need SQLAlchemy, which the earlier checks must not depend on.
+    from sqlalchemy.engine import make_url
+
+    from . import postgres
+
+    server = server or postgres.DEFAULT_SERVER
+    reason = postgres.unreachable(server)
+    if reason:
+        detail = f"optional; {reason}: the chapters run on SQLite without it"
+    else:
+        where = make_url(server).render_as_string(hide_password=True)
+        detail = f"optional; {where} answers: `check(NN, postgres=True)` can use it"
+    return Result("postgresql", True, detail)
+
+
 def checks(workspace: Path) -> list[Check]:
     """Every check, in the order a fix of one helps the next."""
     text = _pyproject()
@@ -222,6 +239,7 @@ def checks(workspace: Path) -> list[Check]:
         ("port", check_port),
         ("kernel", check_kernel),
         ("workspace", lambda: check_workspace(workspace)),
+        ("postgresql", check_postgres),
     ]
 
 

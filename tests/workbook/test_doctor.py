@@ -33,7 +33,7 @@ def test_every_check_passes_here(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["doctor", "--workspace", str(workspace)]) == 0
     lines = capsys.readouterr().out.splitlines()
     names = [line[5:].split(":")[0] for line in lines[:-1]]
-    assert names == ["python", "packages", "port", "kernel", "workspace"], lines
+    assert names == ["python", "packages", "port", "kernel", "workspace", "postgresql"], lines
     assert all(line.startswith("ok   ") for line in lines[:-1]), lines
     assert workspace.is_dir() and not any(workspace.iterdir()), "the probe file stays behind"
 
@@ -115,3 +115,9 @@ def test_a_check_that_crashes_does_not_stop_the_others() -> None:
     assert not ok
     assert lines[0].startswith("FAIL first: the check itself failed (RuntimeError('boom'))")
     assert lines[1] == "ok   second: fine"
+
+
+def test_postgresql_is_optional_and_says_so() -> None:
+    result = doctor.check_postgres("postgresql://postgres@127.0.0.1:9/postgres")
+    assert result.ok and result.detail.startswith("optional; no PostgreSQL at "), result
+    assert "run on SQLite" in result.line(), result
