@@ -13,9 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-
-if TYPE_CHECKING:  # psycopg loads only when a check asks for PostgreSQL
+if TYPE_CHECKING:  # psycopg and SQLAlchemy load only when a check asks for PostgreSQL
     import psycopg
 
 # What the tests connect to when asked for PostgreSQL: CI's server, trust auth.
@@ -26,6 +24,7 @@ SERVER_VARIABLE = "WORKBOOK_TEST_POSTGRES"
 
 def _connect(server: str) -> psycopg.Connection[tuple[object, ...]]:
     import psycopg
+    from sqlalchemy.engine import make_url
 
     url = make_url(server).set(drivername="postgresql")
     return psycopg.connect(url.render_as_string(hide_password=False), connect_timeout=3)
@@ -34,6 +33,7 @@ def _connect(server: str) -> psycopg.Connection[tuple[object, ...]]:
 def unreachable(server: str) -> str | None:
     """Why no test can use this server (one line), or None when it answers."""
     import psycopg
+    from sqlalchemy.engine import make_url
 
     try:
         with _connect(server) as connection:
@@ -48,6 +48,8 @@ def unreachable(server: str) -> str | None:
 @contextmanager
 def fresh_database(server: str) -> Iterator[str]:
     """The URL of a new, empty database on the server; dropped, with its connections, after."""
+    from sqlalchemy.engine import make_url
+
     name = f"workbook_{secrets.token_hex(6)}"
     with _connect(server) as connection:
         connection.autocommit = True

@@ -15,18 +15,18 @@ import traceback
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from workbook import postgres
 from workbook.server import LiveServer
+
+if TYPE_CHECKING:  # SQLAlchemy loads only in checks that use a database (0.3 s)
+    from sqlalchemy import Engine
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +65,9 @@ def app_dir(database_url: str) -> Path:
 def own_engine_for(database_url: str) -> Engine:
     """An engine of the tests' own on the check's database, apart from the app's pool:
     what the API answered is read back from what is stored, whatever driver the app uses."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
@@ -80,6 +83,9 @@ def own_engine(database_url: str) -> Iterator[Engine]:
 
 def stored_value(engine: Engine, sql: str, **params: Any) -> Any:
     """One value from the database, read with the tests' own connection (own_engine)."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
     with Session(engine) as db:
         return db.execute(text(sql), params).scalar()
 
