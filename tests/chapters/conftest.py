@@ -51,8 +51,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def app_dir(database_url: str) -> Path:
+    """The app folder, on sys.path, with DATABASE_URL set before any test imports the app.
+
+    Autouse: a test that only calls import_app_module still gets both, whichever
+    test of the check runs first.
+    """
     folder = Path(os.environ["WORKBOOK_APP_DIR"])
     if not (folder / "app").is_dir():
         pytest.fail(f"no app/ package in {folder}: run the chapter's %%app cells first")
