@@ -119,7 +119,7 @@ def run_check(
     if postgres:
         reason = postgres_server.unreachable(postgres)
         if reason:
-            raise WorkbookError(f"{reason}: start PostgreSQL, or check without --postgres")
+            raise WorkbookError(f"{reason}: start PostgreSQL, or run the check without it")
         database[postgres_server.SERVER_VARIABLE] = postgres
     files = test_files(chapter)
     if slow != "own":

@@ -42,7 +42,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if server:
         reason = postgres.unreachable(server)
         if reason:
-            pytest.fail(f"{reason}: start PostgreSQL, or check without --postgres")
+            pytest.fail(f"{reason}: start PostgreSQL, or run the check without it")
         databases: AbstractContextManager[str] = postgres.fresh_database(server)
     else:
         databases = nullcontext(f"sqlite:///{tmp_path_factory.mktemp('database') / 'check.db'}")
