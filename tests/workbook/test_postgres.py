@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import psycopg
 import pytest
@@ -45,3 +46,22 @@ def _fails(connection: psycopg.Connection[tuple[object, ...]]) -> bool:
     except psycopg.OperationalError:
         return True
     return False
+
+
+def test_a_database_left_by_a_killed_check_is_dropped_a_day_later() -> None:
+    reason = postgres.unreachable(SERVER)
+    if reason:
+        pytest.skip(reason)
+    day_old = f"{postgres.PREFIX}{int(time.time()) - postgres.STALE_SECONDS - 60}_dead"
+    recent = f"{postgres.PREFIX}{int(time.time()) - 60}_busy"
+    with psycopg.connect(SERVER, autocommit=True) as connection:
+        for name in (day_old, recent):
+            connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with postgres.fresh_database(SERVER):
+            left = databases()
+        assert day_old not in left and recent in left, sorted(left)
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as connection:
+            for name in (day_old, recent):
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
