@@ -42,6 +42,11 @@ def _is_slow(item: pytest.Item) -> bool:
     return item.get_closest_marker("slow") is not None
 
 
+def _is_gate(item: pytest.Item) -> bool:
+    """``@pytest.mark.gate``: a slow test every later chapter keeps (mypy strict)."""
+    return item.get_closest_marker("gate") is not None
+
+
 # The first test of each stage after the first; a stage starts only when nothing failed.
 _stage_starts: set[str] = set()
 _failed = False
@@ -56,8 +61,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         slow = _is_slow(item)
         mine = chapter_of(item.nodeid) == chapter
-        # Staged, an earlier chapter's slow gates stay out: they passed in their own chapter.
-        gone = _superseded(item, chapter) or (fast and slow) or (staged and slow and not mine)
+        # Staged, an earlier chapter's slow tests stay out (they passed in their own
+        # chapter), except the gates that every chapter keeps.
+        earlier_slow = staged and slow and not mine and not _is_gate(item)
+        gone = _superseded(item, chapter) or (fast and slow) or earlier_slow
         (drop if gone else keep).append(item)
     if staged:
         stages = [

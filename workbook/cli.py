@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -255,12 +257,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
             ],
         ),
     ]
+    _print_retired_tests()
+    reports.mkdir(exist_ok=True)
+    seconds: dict[str, float] = {}  # per step, for benchmarks/verify_stages.py
     for number, (title, command) in enumerate(steps, 1):
         print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
         timed = title == "test suite"
         if timed:
             table.unlink(missing_ok=True)  # never show the timings of an earlier run
+        started = time.perf_counter()
         status = subprocess.call(command, cwd=paths.ROOT)
+        seconds[title] = round(time.perf_counter() - started, 2)
+        (reports / "stages.json").write_text(json.dumps(seconds, indent=1) + "\n")
         if timed and table.is_file():
             print(f"{table.read_text()}(in {table}, and as JSON in timings.json)", flush=True)
         if status != 0:
@@ -268,6 +276,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
             return 1
     print("verify: all good")
     return 0
+
+
+def _print_retired_tests() -> None:
+    """What each `until` marker retires, so that a dropped test is seen, not silent."""
+    from .retired import retirement_lines, until_markers
+
+    lines = retirement_lines(until_markers(paths.CHAPTER_TESTS))
+    print(f"chapter tests retired by a later chapter (@pytest.mark.until): {len(lines)}")
+    for line in lines:
+        print(f"  {line}")
 
 
 def parser() -> argparse.ArgumentParser:

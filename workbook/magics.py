@@ -9,7 +9,7 @@ import httpx
 from . import paths
 from .appcells import file_text, parse_target
 from .chapters import resolve
-from .check import run_check
+from .check import run_check, warm_up
 from .errors import WorkbookError
 from .postgres import DEFAULT_SERVER as POSTGRES_SERVER
 from .server import LiveServer, describe
@@ -63,3 +63,4 @@ def show(response: httpx.Response, *headers: str) -> None:
 def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magic_function(app, magic_kind="cell", magic_name="app")
     ipython.push({"check": check, "serve": serve, "show": show})
+    warm_up()  # the check worker preloads while the learner reads the first cells

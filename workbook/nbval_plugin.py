@@ -1,4 +1,4 @@
-"""pytest plugin for the nbval run over solutions/ (DESIGN.md invariant 2).
+"""pytest plugin for the nbval run over solutions/ (ARCHITECTURE.md invariant 2).
 
 Each solution notebook gets its own temporary workspace holding the
 checkpoint it starts from, set before nbval starts the notebook's kernel
@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,7 @@ class ReplayMatchesCheckpoint(pytest.Item):
         return self.path, 0, f"{self.path.name}: workspace matches its checkpoint"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
     result: list[pytest.Item] = []
     for item in items:
@@ -80,6 +82,27 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
                 )
             )
     items[:] = result
+
+
+def _notebook_of(nodeid: str) -> str | None:
+    """``solutions/01_x.ipynb`` for the id of one of its items, else None."""
+    path, _, _ = nodeid.partition("::")
+    return path if path.endswith(".ipynb") else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under xdist, a notebook's cells in order on one worker (they share its kernel),
+    and every other test on whichever worker is free: the invariant tests of one
+    file spread over the workers. (xdist's own loadgroup cannot do this under
+    pytest 9, whose node ids ignore the group suffix xdist adds.)"""
+    from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
+
+    class NotebooksTogether(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return _notebook_of(nodeid) or nodeid
+
+    return NotebooksTogether(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -5,14 +5,18 @@ Instructors plan a workshop day from it: the learner's estimated minutes
 chapter. Pure functions from durations to text; workbook/timing_plugin.py
 collects the durations during ``workbook verify`` and writes the files.
 
-A chapter's seconds are three kinds of test items, each summed over its
+A chapter's seconds are four kinds of test items, each summed over its
 phases (setup, call, teardown), so a kernel start or a workspace copy counts:
 
 - ``solution``: every item of ``solutions/NN_slug.ipynb`` under nbval (its
-  cells, and the comparison of its workspace with the checkpoint);
+  cells, its check cell, and the comparison of its workspace with the checkpoint);
 - ``learner``: the invariant test that runs the learner notebook;
-- ``checkpoint``: the invariant test that runs every chapter's tests so far
-  on the checkpoint, slow gates included.
+- ``exercises``: the invariant tests that leave one exercise undone each;
+- ``checkpoint``: the invariant tests of the checkpoint itself (it serves
+  under uvicorn; from chapter 13 on, its chapter's tests on PostgreSQL).
+
+The runs of every chapter's tests at the latest checkpoint are the course's,
+not a chapter's: they are left out of the rows.
 """
 
 from __future__ import annotations
@@ -25,13 +29,18 @@ from dataclasses import dataclass
 from .titlecell import Estimate
 
 LEARNER_TEST = "test_learner_notebook_runs_and_its_check_reports_the_exercises"
-CHECKPOINT_TEST = "test_checkpoint_passes_the_tests_of_every_chapter_so_far"
-KINDS = ("solution", "learner", "checkpoint")
-_NAME = r"(\d\d_[a-z0-9_]+)"
+EXERCISE_TEST = "test_each_exercise_left_undone_fails_the_chapter_tests"
+CHECKPOINT_TESTS = (
+    "test_checkpoint_serves_openapi_and_offline_docs_under_uvicorn",
+    "test_checkpoint_passes_its_own_chapters_tests_on_postgresql",
+)
+KINDS = ("solution", "learner", "exercises", "checkpoint")
+_NAME = r"(\d\d)_[a-z0-9_]+"
 _PATTERNS = {
     "solution": re.compile(rf"(?:^|/)solutions/{_NAME}\.ipynb::"),
     "learner": re.compile(rf"::{LEARNER_TEST}\[{_NAME}\]$"),
-    "checkpoint": re.compile(rf"::{CHECKPOINT_TEST}\[{_NAME}\]$"),
+    "exercises": re.compile(rf"::{EXERCISE_TEST}\[(\d\d)\.\d+\]$"),
+    "checkpoint": re.compile(rf"::(?:{'|'.join(CHECKPOINT_TESTS)})\[{_NAME}\]$"),
 }
 
 
@@ -49,7 +58,7 @@ class ChapterTiming:
 
 
 def classify(nodeid: str) -> tuple[str, str] | None:
-    """``(chapter name, kind)`` of a test item that counts for a chapter, else None."""
+    """``(chapter number "NN", kind)`` of a test item that counts for a chapter, else None."""
     for kind, pattern in _PATTERNS.items():
         match = pattern.search(nodeid)
         if match:
@@ -67,7 +76,7 @@ def chapter_timings(
         if key:
             found[key] = found.get(key, 0.0) + seconds
     return [
-        ChapterTiming(name, title, estimate, {kind: found.get((name, kind)) for kind in KINDS})
+        ChapterTiming(name, title, estimate, {kind: found.get((name[:2], kind)) for kind in KINDS})
         for name, title, estimate in chapters
     ]
 
@@ -144,8 +153,8 @@ def to_markdown(rows: Sequence[ChapterTiming]) -> str:
         "`workbook verify` (– where the test did not run).",
         "",
         "| chapter | title | estimated min (reading + exercises) "
-        "| solution s | learner notebook s | checkpoint tests s | total s |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| solution s | learner notebook s | exercises s | checkpoint tests s | total s |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         title = row.title.replace("|", r"\|")

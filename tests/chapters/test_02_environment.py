@@ -234,6 +234,7 @@ def test_app_passes_ruff_format(app_dir: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.gate
 def test_app_passes_mypy_strict(app_dir: Path) -> None:
     done = run_tool(app_dir, "mypy", "app")
     assert done.returncode == 0, (

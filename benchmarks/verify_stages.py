@@ -1,0 +1,170 @@
+"""How long `workbook verify` takes, stage by stage, and a projection for 28 chapters.
+
+Runs `workbook verify` (or, with --last, reads the files the last run wrote in
+reports/), then prints:
+
+- the seconds of each step (build check, lint, format, types, test suite);
+- inside the test suite, the seconds of each invariant's tests (summed over
+  the tests, as if on one core), per chapter where they are per chapter;
+- a projection for 28 chapters: each per-chapter stage fitted as a line
+  a + b·N over the chapters that exist (b > 0 where a chapter's work grows
+  with the chapters before it, as the check at the end of each solution does),
+  the runs at the latest checkpoint and the tooling tests scaled with the
+  number of chapters, and the wall-clock time from the parallel efficiency
+  of this run;
+- with --setup, also a fresh install (a new virtual environment and
+  `pip install .`, as `make setup` does on a fresh clone), timed in the same run.
+
+usage: python benchmarks/verify_stages.py [--last] [--setup] [--chapters 28]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from workbook import paths
+from workbook.timings import CHECKPOINT_TESTS, EXERCISE_TEST, LEARNER_TEST
+
+INVARIANTS = "tests/workbook/test_invariants.py::"
+LATEST_SQLITE = "test_latest_checkpoint_passes_every_test_of_every_chapter"
+LATEST_POSTGRES = LATEST_SQLITE + "_on_postgresql"
+
+# (stage, how to find the chapter "NN" of a test id, or None for a whole-course stage)
+Classifier = Callable[[str], str | None]
+
+
+def _param(pattern: str) -> Classifier:
+    compiled = re.compile(pattern)
+
+    def chapter(nodeid: str) -> str | None:
+        match = compiled.search(nodeid)
+        return match[1] if match else None
+
+    return chapter
+
+
+PER_CHAPTER: dict[str, Classifier] = {
+    "solutions under nbval (2; 5 at every checkpoint)": _param(r"^solutions/(\d\d)_"),
+    "learner notebooks (3)": _param(rf"::{LEARNER_TEST}\[(\d\d)_"),
+    "each exercise left undone (4)": _param(rf"::{EXERCISE_TEST}\[(\d\d)\."),
+    "checkpoint under uvicorn (6)": _param(rf"::{CHECKPOINT_TESTS[0]}\[(\d\d)_"),
+    "own chapter on PostgreSQL (5)": _param(rf"::{CHECKPOINT_TESTS[1]}\[(\d\d)_"),
+}
+WHOLE_COURSE = {
+    "latest checkpoint, every test, SQLite (5)": INVARIANTS + LATEST_SQLITE,
+    "latest checkpoint, every test, PostgreSQL (5)": INVARIANTS + LATEST_POSTGRES,
+}
+TOOLING = "tooling tests"
+
+
+def group(durations: dict[str, float]) -> tuple[dict[str, dict[int, float]], dict[str, float]]:
+    """Seconds per stage and chapter, and seconds of the whole-course stages."""
+    per_chapter: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    whole: dict[str, float] = defaultdict(float)
+    for nodeid, seconds in durations.items():
+        for stage, classify in PER_CHAPTER.items():
+            number = classify(nodeid)
+            if number:
+                per_chapter[stage][int(number)] += seconds
+                break
+        else:
+            stage = next((s for s, prefix in WHOLE_COURSE.items() if nodeid == prefix), TOOLING)
+            whole[stage] += seconds
+    return per_chapter, whole
+
+
+def line_fit(points: dict[int, float]) -> tuple[float, float]:
+    """a, b of seconds = a + b·N, least squares (b = 0 with one point)."""
+    xs, ys = list(points), list(points.values())
+    if len(xs) < 2:
+        return (ys[0] if ys else 0.0), 0.0
+    slope, intercept = statistics.linear_regression(xs, ys)
+    return intercept, slope
+
+
+def projected(points: dict[int, float], first: int, last: int) -> float:
+    a, b = line_fit(points)
+    return sum(max(a + b * n, 0.0) for n in range(first, last + 1))
+
+
+def fresh_setup_seconds() -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        venv = Path(tmp) / "venv"
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, str(paths.ROOT)], check=True)
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--last", action="store_true", help="read reports/ of the last verify")
+    options.add_argument("--setup", action="store_true", help="also time a fresh install")
+    options.add_argument("--chapters", type=int, default=28, help="project to this many")
+    args = options.parse_args()
+    reports = paths.ROOT / "reports"
+    setup = fresh_setup_seconds() if args.setup else None
+    if not args.last:
+        done = subprocess.run([sys.executable, "-m", "workbook", "verify"], cwd=paths.ROOT)
+        if done.returncode != 0:
+            sys.exit("verify failed: the figures below would not mean much")
+    steps: dict[str, float] = json.loads((reports / "stages.json").read_text())
+    record = json.loads((reports / "durations.json").read_text())
+    per_chapter, whole = group(record["durations"])
+    chapters = max((n for stage in per_chapter.values() for n in stage), default=0)
+    target = args.chapters
+    print(f"workbook verify on {chapters} chapters, {record['workers']} workers")
+    print("\nsteps (wall-clock s):")
+    for title, seconds in steps.items():
+        print(f"  {title:<28} {seconds:7.1f}")
+    print(f"  {'total':<28} {sum(steps.values()):7.1f}")
+
+    print(f"\ntest suite by stage (s of test time; projected for {target} chapters):")
+    serial_now = serial_then = 0.0
+    for stage in PER_CHAPTER:
+        points = dict(sorted(per_chapter.get(stage, {}).items()))
+        if not points:
+            continue
+        now = sum(points.values())
+        first = min(points)
+        # The PostgreSQL own-chapter runs stop before the latest checkpoint.
+        last = target - 1 if stage.startswith("own chapter") else target
+        then = projected(points, first, last)
+        a, b = line_fit(points)
+        serial_now, serial_then = serial_now + now, serial_then + then
+        print(f"  {stage:<48} {now:7.1f}  per chapter {a:5.1f} + {b:4.2f}·N  -> {then:7.1f}")
+    for stage in (*WHOLE_COURSE, TOOLING):
+        now = whole.get(stage, 0.0)
+        then = now * target / max(chapters, 1)  # each runs every chapter's tests once
+        serial_now, serial_then = serial_now + now, serial_then + then
+        print(f"  {stage:<48} {now:7.1f}  {'scales with the chapters':>25}  -> {then:7.1f}")
+    wall = record["wall_seconds"]
+    efficiency = serial_now / wall if wall else 1.0
+    print(f"  {'all tests (one core)':<48} {serial_now:7.1f}  {'':>25}  -> {serial_then:7.1f}")
+    print(f"  {'test suite, wall-clock':<48} {wall:7.1f}  {efficiency:.2f} s of tests per second")
+
+    other_steps = sum(s for title, s in steps.items() if title != "test suite")
+    build_check = steps.get("generated files in sync", 0.0)
+    steps_then = other_steps + build_check * (target / max(chapters, 1) - 1)
+    wall_then = serial_then / efficiency + steps_then
+    print(f"\nprojection for {target} chapters: verify about {wall_then / 60:.1f} min", end="")
+    if setup is not None:
+        print(f"; with a fresh install ({setup:.0f} s), {(wall_then + setup) / 60:.1f} min")
+    else:
+        print(" (add the install: --setup measures it)")
+
+
+if __name__ == "__main__":
+    main()
