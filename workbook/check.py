@@ -152,10 +152,17 @@ def _base_env() -> dict[str, str]:
         # Compiled tests (assertion rewriting) and app modules are cached
         # between checks, in one folder outside the workspace.
         "PYTHONPYCACHEPREFIX": str(paths.ROOT / ".pycache"),
-        # mypy's cache, shared by every check: the libraries' types are read
-        # once (8 s), then a check types only the app's changed modules.
-        "MYPY_CACHE_DIR": str(paths.ROOT / ".cache" / "mypy"),
+        "MYPY_CACHE_DIR": str(_mypy_cache()),
     }
+
+
+def _mypy_cache() -> Path:
+    """mypy's cache, shared by every check: the libraries' types are read once (8 s),
+    then a check types only the app's modules. One per xdist worker in `workbook
+    verify`, whose checks run one at a time, so that no two mypy runs write the
+    same cache at once."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return paths.ROOT / ".cache" / (f"mypy-{worker}" if worker else "mypy")
 
 
 _shared_worker: check_worker.CheckWorker | None = None

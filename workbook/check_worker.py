@@ -9,9 +9,10 @@ no stale import survives from one check to the next. Only third-party
 libraries are loaded beforehand, never the workbook's plugins or the tests.
 
 The worker is a child of the process that uses it (a kernel, the command line,
-a test worker). It dies with that process: it stops when its request pipe
-closes, and on Linux the kernel also kills it when its parent dies. Each of
-its children dies with it in turn.
+a test worker), in a session of its own so that a Ctrl-C or a kernel
+interrupt reaches only its client. It dies with that process: it stops when
+its request pipe closes, and on Linux the kernel also kills it when its
+parent dies. Each of its children dies with it in turn.
 
 Protocol, one JSON object per line: the client writes ``{"argv": [...],
 "env": {...}, "cwd": "...", "output": "file"}`` on the worker's stdin; the
@@ -145,6 +146,9 @@ class CheckWorker:
                 env=self._env,
                 text=True,
                 preexec_fn=_die_with_parent,
+                # Its own session: a kernel's interrupt and shutdown signal their
+                # process group, and ipykernel waits for every child it finds there.
+                start_new_session=True,
             )
         return self._process
 

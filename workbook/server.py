@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import functools
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -26,6 +28,18 @@ import httpx
 from .errors import WorkbookError
 
 _running: set[LiveServer] = set()
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every client: httpx builds a new one per client (40 ms of
+    loading certificates) though the app speaks plain HTTP."""
+    return ssl.create_default_context()
+
+
+def client(base_url: str, timeout: float = 10) -> httpx.Client:
+    """A new client (no cookie or connection carried over from an earlier call)."""
+    return httpx.Client(base_url=base_url, timeout=timeout, verify=_tls())
 
 
 def free_port() -> int:
@@ -76,18 +90,22 @@ class LiveServer:
             stdout=self._log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            # Its own session: ipykernel's shutdown would otherwise wait for it
+            # (2.5 s), and a kernel interrupt would reach it; stop() ends it.
+            start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         _running.add(self)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise WorkbookError(f"the app did not start: {self._last_line()}\n{self.log()}")
-            try:
-                httpx.get(self.url + "/openapi.json", timeout=0.5)
-                return self
-            except httpx.TransportError:
-                time.sleep(0.05)
+        with client(self.url, timeout=0.5) as probe:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise WorkbookError(f"the app did not start: {self._last_line()}\n{self.log()}")
+                try:
+                    probe.get("/openapi.json")
+                    return self
+                except httpx.TransportError:
+                    time.sleep(0.05)
         self.stop()
         raise WorkbookError(f"the app did not answer within {timeout:.0f} s:\n{self.log()}")
 
@@ -111,8 +129,8 @@ class LiveServer:
         _running.discard(self)
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        with httpx.Client(base_url=self.url, timeout=10) as client:
-            return client.request(method, path, **kwargs)
+        with client(self.url) as http:
+            return http.request(method, path, **kwargs)
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
