@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from . import check_worker, paths
+from . import forkserver, paths
 from . import postgres as postgres_server
 from .chapters import Chapter, all_chapters, chapter_of
 from .errors import WorkbookError
@@ -165,21 +165,9 @@ def _mypy_cache() -> Path:
     return paths.ROOT / ".cache" / (f"mypy-{worker}" if worker else "mypy")
 
 
-_shared_worker: check_worker.CheckWorker | None = None
-
-
-def _worker() -> check_worker.CheckWorker:
-    """This process's warm worker (workbook/check_worker.py), started on first use."""
-    global _shared_worker
-    if _shared_worker is None:
-        _shared_worker = check_worker.CheckWorker(_base_env())
-    return _shared_worker
-
-
 def warm_up() -> None:
-    """Start the worker now, so that the first check is quick too (the notebook's setup)."""
-    if check_worker.available():
-        _worker().start()
+    """Start the fork server now, so that the first check is quick too (the notebook's setup)."""
+    forkserver.warm_up()
 
 
 def _run_pytest(
@@ -189,7 +177,8 @@ def _run_pytest(
     options: list[str],
     database: dict[str, str],
 ) -> CheckReport:
-    """One fresh pytest process over ``files``, its results read from the plugin's report."""
+    """One fresh pytest process over ``files`` (forked from the warm fork server where it
+    runs, workbook/forkserver.py), its results read from the plugin's report."""
     with tempfile.TemporaryDirectory() as tmp:
         report_file = Path(tmp) / "report.json"
         command = [
@@ -218,8 +207,9 @@ def _run_pytest(
         env = {**_base_env(), "WORKBOOK_APP_DIR": str(app_dir.resolve()), **database}
         started = time.perf_counter()
         output_file = Path(tmp) / "output.txt"
-        if check_worker.available():
-            _worker().run(command[3:], env, paths.ROOT, output_file)
+        warm = forkserver.shared()
+        if warm is not None:
+            warm.run_pytest(command[3:], env, paths.ROOT, output_file)
             output = output_file.read_text(errors="replace")
         else:
             done = subprocess.run(command, cwd=paths.ROOT, env=env, capture_output=True, text=True)

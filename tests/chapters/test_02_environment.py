@@ -241,6 +241,5 @@ def test_app_passes_mypy_strict(app_dir: Path) -> None:
     done = run_tool(app_dir, "mypy", str(app_dir / "app"))
     output = (done.stdout + done.stderr).replace(f"{app_dir}{os.sep}", "")
     assert done.returncode == 0, (
-        f"mypy --strict: {first_line(output)} "
-        f"(run `mypy app` in the workspace to see every error)"
+        f"mypy --strict: {first_line(output)} (run `mypy app` in the workspace to see every error)"
     )
