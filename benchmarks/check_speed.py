@@ -6,9 +6,10 @@ test (chapter 01's `GET /` test on checkpoint 01), a new interpreter each time.
 
 For chapter NN it measures (medians):
 
-- in a notebook, `check(NN)`: the kernel's warm worker forks each run
-  (workbook/check_worker.py);
-- on the command line, `workbook check NN`: a new process, worker included;
+- in a notebook, `check(NN)`: the kernel's fork server forks each run
+  (workbook/forkserver.py);
+- on the command line, `workbook check NN` in a terminal of its own: a new
+  process, its fork server started too;
 
 each at the start of the chapter (the workspace holds checkpoint NN-1, so the
 chapter's tests fail: the loop while fixing) and at its end (checkpoint NN,
@@ -30,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from workbook import paths
+from workbook import forkserver, paths
 from workbook.chapters import Chapter, all_chapters, checkpoint_before, resolve
 from workbook.check import run_check, warm_up
 
@@ -80,7 +81,9 @@ def check_figures(chapter: Chapter, runs: int) -> dict[str, float]:
                 return run_check(chapter, workspace).ok
 
             def command_line(cli: list[str] = cli) -> bool:
-                return subprocess.run(cli, capture_output=True).returncode == 0
+                # A terminal of its own: no fork server to inherit from this process.
+                alone = {k: v for k, v in os.environ.items() if k != forkserver.ADDRESS}
+                return subprocess.run(cli, capture_output=True, env=alone).returncode == 0
 
             notebook()  # the first check of a workspace fills the caches (mypy, bytecode)
             figures[f"check({chapter.number}) in a notebook, {moment}"] = median(
@@ -95,9 +98,16 @@ def check_figures(chapter: Chapter, runs: int) -> dict[str, float]:
 def main() -> None:
     chapter = resolve(sys.argv[1] if len(sys.argv) > 1 else "14")
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    baseline = bare_baseline(runs)
-    print(f"baseline, bare pytest of one TestClient test: {baseline:.2f} s (median of {runs})")
-    for name, seconds in check_figures(chapter, runs).items():
+    # The baseline before and after the checks: the machine's pace drifts within a run.
+    before = bare_baseline(runs)
+    figures = check_figures(chapter, runs)
+    after = bare_baseline(runs)
+    baseline = (before + after) / 2
+    print(
+        f"baseline, bare pytest of one TestClient test: {baseline:.2f} s "
+        f"(medians of {runs}: {before:.2f} s before the checks, {after:.2f} s after)"
+    )
+    for name, seconds in figures.items():
         print(f"  {name:<42} {seconds:5.2f} s  {seconds / baseline:4.2f}x")
 
 

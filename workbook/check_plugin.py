@@ -25,10 +25,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--workbook-fast", action="store_true", help="leave out the slow gates (mypy, servers)"
     )
     parser.addoption(
-        "--workbook-stages",
-        action="store_true",
-        help="a learner's check: the chapter's fast tests first, then the earlier chapters' "
-        "fast tests, then the chapter's slow gates; each stage only if the ones before passed",
+        "--workbook-select",
+        choices=("own-fast", "rest"),
+        help="a learner's check: own-fast, the chapter's own fast tests; rest, every other "
+        "test of a learner's check: the earlier chapters' fast tests, the gates every "
+        "chapter keeps (mypy) and the chapter's own slow tests",
     )
 
 
@@ -47,45 +48,29 @@ def _is_gate(item: pytest.Item) -> bool:
     return item.get_closest_marker("gate") is not None
 
 
-# The first test of each stage after the first; a stage starts only when nothing failed.
-_stage_starts: set[str] = set()
-_failed = False
+def _selected(item: pytest.Item, chapter: int | None, select: str | None) -> bool:
+    if select is None:
+        return True
+    mine, slow = chapter_of(item.nodeid) == chapter, _is_slow(item)
+    if select == "own-fast":
+        return mine and not slow
+    # An earlier chapter's slow tests stay out (they passed in its own chapter's
+    # check), except the gates that every chapter keeps.
+    return (mine and slow) or (not mine and (not slow or _is_gate(item)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     chapter = config.getoption("--workbook-chapter")
     fast = config.getoption("--workbook-fast")
-    staged = config.getoption("--workbook-stages")
+    select = config.getoption("--workbook-select")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        slow = _is_slow(item)
-        mine = chapter_of(item.nodeid) == chapter
-        # Staged, an earlier chapter's slow tests stay out (they passed in their own
-        # chapter), except the gates that every chapter keeps.
-        earlier_slow = staged and slow and not mine and not _is_gate(item)
-        gone = _superseded(item, chapter) or (fast and slow) or earlier_slow
-        (drop if gone else keep).append(item)
-    if staged:
-        stages = [
-            [i for i in keep if chapter_of(i.nodeid) == chapter and not _is_slow(i)],
-            [i for i in keep if chapter_of(i.nodeid) != chapter],
-            [i for i in keep if chapter_of(i.nodeid) == chapter and _is_slow(i)],
-        ]
-        keep = [item for stage in stages for item in stage]
-        _stage_starts.update(stage[0].nodeid for stage in stages[1:] if stage)
+        gone = _superseded(item, chapter) or (fast and _is_slow(item))
+        (drop if gone or not _selected(item, chapter, select) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
     items[:] = keep
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
-    """Stop before a stage when a test failed: the learner fixes those first, quickly."""
-    if _failed and item.nodeid in _stage_starts:
-        item.session.shouldstop = "the next stage waits until these tests pass"
-        return True  # handled: not run; pytest stops here and tears the fixtures down
-    return None
 
 
 def message(report: Any) -> str:
@@ -101,8 +86,6 @@ def message(report: Any) -> str:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    global _failed
-    _failed = _failed or report.failed
     if report.when == "call" or report.outcome != "passed":
         outcome = "error" if report.when != "call" and report.failed else report.outcome
         _results.append(
@@ -115,8 +98,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
-    global _failed
-    _failed = _failed or report.failed
     if report.failed:
         _results.append({"nodeid": report.nodeid, "outcome": "error", "message": message(report)})
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import paths
+from . import forkserver, paths
 from .chapters import START, all_chapters, checkpoint_before, resolve
 from .check import run_check
 from .errors import WorkbookError
@@ -57,6 +57,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     chapter = resolve(args.chapter)
     folder = Workspace(_workspace(args)).require().root
     print(f"workspace: {folder}")
+    forkserver.daemon()  # warm for this check and the next ones (workbook/forkserver.py)
     report = run_check(chapter, folder, postgres=args.postgres)
     print(report.table())
     return 0 if report.ok else 1

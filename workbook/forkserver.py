@@ -25,7 +25,9 @@ connection first kills the run), or ``{"pid": N}`` at once for a server.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import hashlib
 import importlib
 import io
 import json
@@ -38,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -144,13 +147,17 @@ def _become(request: dict[str, Any], inherited: list[int]) -> None:  # pragma: n
         traceback.print_exc()
     finally:
         with contextlib.suppress(Exception):
+            atexit._run_exitfuncs()  # what the run registered (servers to stop)
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(status)
 
 
-def serve(address: str) -> None:
-    """The fork server's loop: preload, listen, fork a child per request, reap them."""
+def serve(address: str, idle: float | None = None) -> None:
+    """The fork server's loop: preload, listen, fork a child per request, reap them.
+
+    ``idle`` (the command line's daemon): no owner; stop after that many seconds
+    with nothing to do."""
     for name in PRELOAD:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
@@ -161,14 +168,18 @@ def serve(address: str) -> None:
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the select below
-    owner = sys.stdin.fileno()  # the owner's pipe: end of file when the owner is gone
+    # The owner's pipe: end of file when the owner is gone.
+    owners = [] if idle is not None else [sys.stdin.fileno()]
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     runs: dict[int, socket.socket] = {}  # pytest children and the client waiting for each
     children: set[int] = set()
     while True:
-        ready, _, _ = select.select([listener, owner, wake_read, *runs.values()], [], [])
-        if owner in ready and not os.read(owner, 1024):
+        waiting = [listener, *owners, wake_read, *runs.values()]
+        ready, _, _ = select.select(waiting, [], [], idle)
+        if not ready and not children:
+            break  # idle for `idle` seconds
+        if any(owner in ready and not os.read(owner, 1024) for owner in owners):
             break
         if wake_read in ready:
             os.read(wake_read, 1024)
@@ -195,6 +206,9 @@ def serve(address: str) -> None:
     for pid in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
+    listener.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(address)
 
 
 def _reap(children: set[int], runs: dict[int, socket.socket]) -> None:
@@ -275,6 +289,50 @@ def shared() -> ForkServer | None:
     return ForkServer(address)
 
 
+# How long the command line's fork server waits for the next check before it stops.
+DAEMON_IDLE_SECONDS = 600
+
+
+def daemon() -> ForkServer | None:
+    """For the command line: a fork server that outlives one `workbook check`, so the
+    next check in a terminal starts warm too; it stops after 10 idle minutes."""
+    if not available():
+        return None
+    address = _inherited()
+    if address:
+        return ForkServer(address)
+    key = hashlib.sha256(f"{sys.executable}|{paths.ROOT}".encode()).hexdigest()[:12]
+    address = os.path.join(tempfile.gettempdir(), f"workbook-{os.getuid()}-{key}.sock")
+    if not _answers(address):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(address)  # left by one that was killed
+        subprocess.Popen(
+            [sys.executable, "-m", "workbook.forkserver", address, str(DAEMON_IDLE_SECONDS)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=paths.ROOT,
+            env={k: v for k, v in os.environ.items() if k != ADDRESS},
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while not _answers(address):
+            if time.monotonic() > deadline:
+                return None  # the check runs in a new interpreter instead
+            time.sleep(0.02)
+    os.environ[ADDRESS] = f"{sys.executable}|{address}"
+    return ForkServer(address)
+
+
+def _answers(address: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(address)
+        except OSError:
+            return False
+    return True
+
+
 def _inherited() -> str | None:
     """The socket of a fork server this process may use that another process owns."""
     executable, _, address = os.environ.get(ADDRESS, "").partition("|")
@@ -304,8 +362,6 @@ def _start() -> tuple[subprocess.Popen[str], str]:
         preexec_fn=die_with_parent,
         start_new_session=True,
     )
-    import atexit
-
     atexit.register(_stop, process, folder)
     return process, address
 
@@ -321,4 +377,4 @@ def _stop(process: subprocess.Popen[str], folder: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None)
