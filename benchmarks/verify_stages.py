@@ -13,7 +13,10 @@ reports/), then prints:
   number of chapters, and the wall-clock time from the parallel efficiency
   of this run;
 - with --setup, also a fresh install (a new virtual environment and
-  `pip install .`, as `make setup` does on a fresh clone), timed in the same run.
+  `pip install .`, as `make setup` does on a fresh clone), timed in the same run;
+- beside them, the baseline of benchmarks/check_speed.py (a bare pytest run
+  of one TestClient test) measured before and after, since a machine's pace
+  drifts from one day (and one minute) to the next.
 
 usage: python benchmarks/verify_stages.py [--last] [--setup] [--chapters 28]
 """
@@ -31,6 +34,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+
+from check_speed import bare_baseline  # type: ignore[import-not-found]  # this folder
 
 from workbook import paths
 from workbook.timings import CHECKPOINT_TESTS, EXERCISE_TEST, LEARNER_TEST
@@ -115,17 +120,22 @@ def main() -> None:
     options.add_argument("--chapters", type=int, default=28, help="project to this many")
     args = options.parse_args()
     reports = paths.ROOT / "reports"
+    baselines = [bare_baseline(5)]
     setup = fresh_setup_seconds() if args.setup else None
     if not args.last:
         done = subprocess.run([sys.executable, "-m", "workbook", "verify"], cwd=paths.ROOT)
         if done.returncode != 0:
             sys.exit("verify failed: the figures below would not mean much")
+        baselines.append(bare_baseline(5))
+    baseline = statistics.mean(baselines)
     steps: dict[str, float] = json.loads((reports / "stages.json").read_text())
     record = json.loads((reports / "durations.json").read_text())
     per_chapter, whole = group(record["durations"])
     chapters = max((n for stage in per_chapter.values() for n in stage), default=0)
     target = args.chapters
     print(f"workbook verify on {chapters} chapters, {record['workers']} workers")
+    shown = ", ".join(f"{b:.2f} s" for b in baselines)
+    print(f"baseline, bare pytest of one TestClient test: {baseline:.2f} s ({shown})")
     print("\nsteps (wall-clock s):")
     for title, seconds in steps.items():
         print(f"  {title:<28} {seconds:7.1f}")
@@ -159,11 +169,17 @@ def main() -> None:
     build_check = steps.get("generated files in sync", 0.0)
     steps_then = other_steps + build_check * (target / max(chapters, 1) - 1)
     wall_then = serial_then / efficiency + steps_then
-    print(f"\nprojection for {target} chapters: verify about {wall_then / 60:.1f} min", end="")
+    total_now = sum(steps.values())
+    print(
+        f"\nverify now: {total_now / 60:.1f} min ({total_now / baseline:.0f}x the baseline); "
+        f"projected for {target} chapters: {wall_then / 60:.1f} min "
+        f"({wall_then / baseline:.0f}x)"
+    )
     if setup is not None:
-        print(f"; with a fresh install ({setup:.0f} s), {(wall_then + setup) / 60:.1f} min")
+        then = wall_then + setup
+        print(f"with a fresh install ({setup:.0f} s): {then / 60:.1f} min ({then / baseline:.0f}x)")
     else:
-        print(" (add the install: --setup measures it)")
+        print("(add the install: --setup measures it)")
 
 
 if __name__ == "__main__":

@@ -298,6 +298,8 @@ def daemon() -> ForkServer | None:
     next check in a terminal starts warm too; it stops after 10 idle minutes."""
     if not available():
         return None
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        return shared()  # under a test run: one that ends with the run
     address = _inherited()
     if address:
         return ForkServer(address)

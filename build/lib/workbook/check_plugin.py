@@ -1,0 +1,108 @@
+"""pytest plugin of ``workbook check``: records each result for the summary table.
+
+Loaded with ``-p workbook.check_plugin`` into a pytest whose plugin autoload is
+off, so a check pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbook.chapters import chapter_of
+
+_results: list[dict[str, str]] = []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--workbook-report", help="write the results to this JSON file")
+    parser.addoption("--workbook-chapter", type=int, default=None, help="the chapter checked")
+    parser.addoption(
+        "--workbook-fast", action="store_true", help="leave out the slow gates (mypy, servers)"
+    )
+    parser.addoption(
+        "--workbook-select",
+        choices=("own-fast", "rest"),
+        help="a learner's check: own-fast, the chapter's own fast tests; rest, every other "
+        "test of a learner's check: the earlier chapters' fast tests, the gates every "
+        "chapter keeps (mypy) and the chapter's own slow tests",
+    )
+
+
+def _superseded(item: pytest.Item, chapter: int | None) -> bool:
+    """``@pytest.mark.until(7, "why")``: the test applies up to checkpoint 07 only."""
+    until = item.get_closest_marker("until")
+    return chapter is not None and until is not None and chapter > int(until.args[0])
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None
+
+
+def _is_gate(item: pytest.Item) -> bool:
+    """``@pytest.mark.gate``: a slow test every later chapter keeps (mypy strict)."""
+    return item.get_closest_marker("gate") is not None
+
+
+def _selected(item: pytest.Item, chapter: int | None, select: str | None) -> bool:
+    if select is None:
+        return True
+    mine, slow = chapter_of(item.nodeid) == chapter, _is_slow(item)
+    if select == "own-fast":
+        return mine and not slow
+    # An earlier chapter's slow tests stay out (they passed in its own chapter's
+    # check), except the gates that every chapter keeps.
+    return (mine and slow) or (not mine and (not slow or _is_gate(item)))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chapter = config.getoption("--workbook-chapter")
+    fast = config.getoption("--workbook-fast")
+    select = config.getoption("--workbook-select")
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        gone = _superseded(item, chapter) or (fast and _is_slow(item))
+        (drop if gone or not _selected(item, chapter, select) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+
+
+def message(report: Any) -> str:
+    """The one line a learner acts on: the assertion's message, not the traceback."""
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
+        text = str(longrepr[2])
+    else:
+        crash = getattr(longrepr, "reprcrash", None)
+        text = crash.message if crash is not None else str(longrepr)
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    return re.sub(r"^(AssertionError|Failed|Skipped): ", "", first)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or report.outcome != "passed":
+        outcome = "error" if report.when != "call" and report.failed else report.outcome
+        _results.append(
+            {
+                "nodeid": report.nodeid,
+                "outcome": outcome,
+                "message": "" if report.passed else message(report),
+            }
+        )
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _results.append({"nodeid": report.nodeid, "outcome": "error", "message": message(report)})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    target = session.config.getoption("--workbook-report")
+    if target:
+        Path(target).write_text(json.dumps(_results, indent=1))

@@ -1,0 +1,350 @@
+"""workbook: the FastAPI Mastery Workbook from a shell.
+
+learners:     lab, check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
+instructors:  build [--check], execute NN, verify, export [--learner] [--out DIR], doctor
+
+Chapters are named 3, 03 or 03_project_structure. Problems are reported in
+one line on stderr with exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import forkserver, paths
+from .chapters import START, all_chapters, checkpoint_before, resolve
+from .check import run_check
+from .errors import WorkbookError
+from .postgres import DEFAULT_SERVER as POSTGRES_SERVER
+from .workspace import Workspace
+
+# nbformat and nbclient take a second to import: the commands that need them
+# (hint, build, execute) import them when they run, so `check` starts fast.
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _workspace(args: argparse.Namespace) -> Path:
+    return Path(args.workspace).resolve() if args.workspace else paths.workspace()
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Open the workbook in JupyterLab at the chapters."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        f"--ServerApp.root_dir={paths.ROOT}",
+        "--LabApp.default_url=/lab/tree/chapters",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers often run as root; Jupyter refuses it
+    return subprocess.call(command)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run the tests of chapter NN (and the chapters before it) on the workspace."""
+    chapter = resolve(args.chapter)
+    folder = Workspace(_workspace(args)).require().root
+    print(f"workspace: {folder}")
+    forkserver.daemon()  # warm for this check and the next ones (workbook/forkserver.py)
+    report = run_check(chapter, folder, postgres=args.postgres)
+    print(report.table())
+    return 0 if report.ok else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Every chapter at a glance: how many of its tests the workspace passes."""
+    chapters = all_chapters()
+    folder = Workspace(_workspace(args)).require().root
+    report = run_check(chapters[-1], folder, slow="none")
+    print(f"workspace: {folder}")
+    for chapter in chapters:
+        mine = [r for r in report.results if r.chapter == chapter.number]
+        passed = sum(r.outcome == "passed" for r in mine)
+        state = "done" if mine and passed == len(mine) else "started" if passed else "to do"
+        print(f"  {chapter.name:<28} {passed:>3}/{len(mine):<3} {state}")
+    return 0
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    """Print the hints of chapter NN."""
+    from .build import read_notebook
+
+    chapter = resolve(args.chapter)
+    hints = [
+        cell.source
+        for cell in read_notebook(chapter.solution).cells
+        if "hint" in cell.get("metadata", {}).get("tags", [])
+    ]
+    for number, hint in enumerate(hints, 1):
+        print(f"Hint {chapter.number:02d}.{number}\n{hint.strip()}\n")
+    if not hints:
+        print(f"chapter {chapter.name} has no hints")
+    return 0
+
+
+def _set_workspace(args: argparse.Namespace, checkpoint: Path, what: str) -> int:
+    backup = Workspace(_workspace(args)).set_to(checkpoint)
+    if backup:
+        print(f"your previous files are kept in {backup}")
+    print(f"workspace {_workspace(args)} now holds {what} ({checkpoint.name})")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    """Start chapter NN again: the workspace is set to the state before it."""
+    chapter = resolve(args.chapter)
+    return _set_workspace(args, checkpoint_before(chapter), f"the start of chapter {chapter.name}")
+
+
+def cmd_jump(args: argparse.Namespace) -> int:
+    """Skip to the end of chapter NN: the workspace is set to its reference state."""
+    chapter = resolve(args.chapter)
+    return _set_workspace(args, chapter.checkpoint, f"the end of chapter {chapter.name}")
+
+
+def _checkpoint(text: str) -> Path:
+    if text.strip() in ("0", "00", START, "start"):
+        return paths.CHECKPOINTS / START
+    return resolve(text).checkpoint
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """What changes between checkpoints A and B; `diff 3` alone is what chapter 3 changes."""
+    if args.b is None:
+        after = resolve(args.a)
+        before = checkpoint_before(after)
+        after_dir = after.checkpoint
+    else:
+        before, after_dir = _checkpoint(args.a), _checkpoint(args.b)
+    old, new = paths.tree_files(before), paths.tree_files(after_dir)
+    for name in sorted(old.keys() | new.keys()):
+        a = old.get(name, b"").decode().splitlines(keepends=True)
+        b = new.get(name, b"").decode().splitlines(keepends=True)
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                a,
+                b,
+                f"{before.name}/{name}" if name in old else "/dev/null",
+                f"{after_dir.name}/{name}" if name in new else "/dev/null",
+            )
+        )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the workspace's app (or checkpoint NN's) under uvicorn, reloading on change."""
+    folder = (
+        resolve(args.chapter).checkpoint
+        if args.chapter
+        else Workspace(_workspace(args)).require().root
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--app-dir",
+        str(folder),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+        "--reload",
+        "--reload-dir",
+        str(folder),
+    ]
+    if (folder / "logging.json").is_file():  # the app's log configuration (chapter 04 on)
+        command += ["--log-config", str(folder / "logging.json")]
+    print(f"serving {folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
+    return subprocess.call(command)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Regenerate chapters/ and checkpoints/ from solutions/ (--check: only compare)."""
+    from .build import build, differences
+
+    if args.check:
+        _, changed = differences()
+        for relative in changed:
+            print(f"out of date: {relative}")
+        if changed:
+            print(f"{len(changed)} generated file(s) differ from solutions/: run `workbook build`")
+            return 1
+        print("chapters/ and checkpoints/ are in sync with solutions/")
+        return 0
+    lines = build()
+    print("\n".join(lines) if lines else "nothing to do: everything is in sync")
+    return 0
+
+
+def cmd_execute(args: argparse.Namespace) -> int:
+    """Run solutions NN [MM ...] on their previous checkpoints and store their outputs.
+
+    A new test in chapter k changes the stored check output of every chapter
+    from k on: `workbook execute 3 4 5` refreshes them in order.
+    """
+    from .execute import record_outputs
+
+    for chapter in [resolve(name) for name in args.chapters]:
+        with tempfile.TemporaryDirectory() as tmp:
+            print(f"running {chapter.solution.relative_to(paths.ROOT)} ...", flush=True)
+            record_outputs(chapter, Path(tmp) / "workspace")
+        print(f"stored the outputs in {chapter.solution.relative_to(paths.ROOT)}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Render the notebooks as an offline HTML site in site/ (--learner: the learner edition)."""
+    from .export import check_site, export_site
+
+    out = Path(args.out).resolve() if args.out else paths.ROOT / "site"
+    files = export_site(out, learner=args.learner)
+    edition = "learner notebooks" if args.learner else "solutions"
+    print(f"wrote {len(files)} pages of the {edition} to {out}; open {out / 'index.html'}")
+    problems = check_site(out)
+    for problem in problems:
+        print(f"problem: {problem}")
+    return 1 if problems else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this machine for a workshop: Python, packages, a port, a kernel, the workspace."""
+    from .doctor import checks, run
+
+    ok = run(checks(_workspace(args)))
+    print(
+        "ready for the workshop" if ok else "fix each FAIL above, then run `workbook doctor` again"
+    )
+    return 0 if ok else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Everything CI runs: build check, lint and type gates, the whole test suite."""
+    python = sys.executable
+    # The test suite also times each chapter's work (workbook/timing_plugin.py).
+    reports = paths.ROOT / "reports"
+    timings = ["-p", "workbook.timing_plugin", f"--workbook-timings={reports}"]
+    table = reports / "timings.md"
+    steps: list[tuple[str, list[str]]] = [
+        ("generated files in sync", [python, "-m", "workbook", "build", "--check"]),
+        ("lint", [python, "-m", "ruff", "check", "workbook", "tests", "benchmarks"]),
+        ("format", [python, "-m", "ruff", "format", "--check", "workbook", "tests", "benchmarks"]),
+        ("types", [python, "-m", "mypy"]),
+        (
+            "test suite",
+            # -rs: each skipped test and why (no Chromium, no PostgreSQL), in the log.
+            [
+                python,
+                "-m",
+                "pytest",
+                "-n",
+                str(args.jobs),
+                "-q",
+                "-rs",
+                *timings,
+                *args.pytest_args,
+            ],
+        ),
+    ]
+    _print_retired_tests()
+    reports.mkdir(exist_ok=True)
+    seconds: dict[str, float] = {}  # per step, for benchmarks/verify_stages.py
+    for number, (title, command) in enumerate(steps, 1):
+        print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
+        timed = title == "test suite"
+        if timed:
+            table.unlink(missing_ok=True)  # never show the timings of an earlier run
+        started = time.perf_counter()
+        status = subprocess.call(command, cwd=paths.ROOT)
+        seconds[title] = round(time.perf_counter() - started, 2)
+        (reports / "stages.json").write_text(json.dumps(seconds, indent=1) + "\n")
+        if timed and table.is_file():
+            print(f"{table.read_text()}(in {table}, and as JSON in timings.json)", flush=True)
+        if status != 0:
+            print(f"verify failed at step {number}: {title}")
+            return 1
+    print("verify: all good")
+    return 0
+
+
+def _print_retired_tests() -> None:
+    """What each `until` marker retires, so that a dropped test is seen, not silent."""
+    from .retired import retirement_lines, until_markers
+
+    lines = retirement_lines(until_markers(paths.CHAPTER_TESTS))
+    print(f"chapter tests retired by a later chapter (@pytest.mark.until): {len(lines)}")
+    for line in lines:
+        print(f"  {line}")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="workbook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, handler: Handler, *arguments: str, workspace: bool = False
+    ) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=(handler.__doc__ or "").strip().splitlines()[0])
+        for argument in arguments:  # "name", "name?" (optional) or "names+" (one or more)
+            nargs = {"?": "?", "+": "+"}.get(argument[-1])
+            command.add_argument(argument.rstrip("?+"), nargs=nargs)
+        if workspace:
+            command.add_argument("--workspace", help="the workspace folder (default: workspace/)")
+        command.set_defaults(handler=handler)
+        return command
+
+    add("lab", cmd_lab)
+    add("check", cmd_check, "chapter", workspace=True).add_argument(
+        "--postgres",
+        nargs="?",
+        const=POSTGRES_SERVER,
+        metavar="URL",
+        help=f"run the tests on a new PostgreSQL database (server: {POSTGRES_SERVER})",
+    )
+    add("status", cmd_status, workspace=True)
+    add("hint", cmd_hint, "chapter")
+    add("reset", cmd_reset, "chapter", workspace=True)
+    add("jump", cmd_jump, "chapter", workspace=True)
+    add("diff", cmd_diff, "a", "b?")
+    add("serve", cmd_serve, "chapter?", workspace=True).add_argument(
+        "--port", type=int, default=8000
+    )
+    add("build", cmd_build).add_argument("--check", action="store_true", help="only compare")
+    add("execute", cmd_execute, "chapters+")
+    export = add("export", cmd_export)
+    export.add_argument("--learner", action="store_true", help="the learner notebooks")
+    export.add_argument("--out", metavar="DIR", help="where to write the site (default: site/)")
+    add("doctor", cmd_doctor, workspace=True)
+    verify = add("verify", cmd_verify)
+    verify.add_argument("--jobs", "-j", default="auto", help="parallel pytest workers")
+    verify.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except WorkbookError as error:
+        print(f"workbook: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

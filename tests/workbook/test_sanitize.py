@@ -1,0 +1,27 @@
+"""The nbval sanitizers: stored outputs keep what a reader checks, not what moves."""
+
+from __future__ import annotations
+
+import configparser
+import re
+
+from workbook import paths
+
+RULES = configparser.ConfigParser()
+RULES.read(paths.ROOT / "workbook" / "sanitize.cfg")
+
+
+def sanitized(text: str) -> str:
+    for name in RULES.sections():
+        text = re.sub(RULES[name]["regex"], RULES[name]["replace"], text)
+    return text
+
+
+def test_a_check_table_keeps_its_verdict_and_failures_but_not_its_counts() -> None:
+    """A test added to chapter 03 must not change the stored check of chapter 14."""
+    before = "  03  pass   all 19 tests of chapter 03\n221 passed, 0 failed in 4.8 s: all done!"
+    after = "  03  pass   all 20 tests of chapter 03\n222 passed, 0 failed in 5.1 s: all done!"
+    assert sanitized(before) == sanitized(after)
+    failing = "221 passed, 1 failed in 4.8 s: keep going: fix the first FAIL above"
+    assert sanitized(failing) != sanitized(before.splitlines()[1]), "a failure must show"
+    assert "all done!" in sanitized(before) and "1 failed" in sanitized(failing)
