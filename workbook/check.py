@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,10 @@ class Result:
     @property
     def chapter(self) -> int:
         return chapter_of(self.nodeid)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in ("failed", "error")
 
     @property
     def title(self) -> str:
@@ -74,10 +79,7 @@ class CheckReport:
                     f"  {number:02d}  pass   all {len(mine)} tests of chapter {number:02d}"
                 )
                 continue
-            for result in mine if number == self.chapter.number else problems:
-                lines.append(f"  {number:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
-                if result.message and result.outcome != "passed":
-                    lines.append(f"             -> {result.message}")
+            lines += _rows(number, mine if number == self.chapter.number else problems)
         if self.earlier_not_run:
             lines.append(
                 f"  01–{self.chapter.number - 1:02d}  not run yet: they run once the tests of "
@@ -91,6 +93,24 @@ class CheckReport:
         verdict = "all done!" if self.ok else "keep going: fix the first FAIL above"
         lines.append(f"{summary} in {self.seconds:.1f} s: {verdict}")
         return "\n".join(lines)
+
+
+def _rows(number: int, results: list[Result]) -> list[str]:
+    """A row per test, and its failure line; a failure line that several tests share
+    (an app that does not import stops them all) shows once, at its first test."""
+    stopped = Counter(r.message for r in results if r.failed and r.message)
+    shown: set[str] = set()
+    rows: list[str] = []
+    for result in results:
+        if result.failed and result.message in shown:
+            continue
+        rows.append(f"  {number:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
+        if result.message and result.outcome != "passed":
+            times = stopped[result.message] if result.failed else 1
+            more = f" — {times} tests stopped by it" if times > 1 else ""
+            rows.append(f"             -> {result.message}{more}")
+            shown.add(result.message)
+    return rows
 
 
 def test_files(chapter: Chapter, earlier: bool = True) -> list[Path]:

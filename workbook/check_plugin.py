@@ -7,7 +7,9 @@ off, so a check pays only for what it uses.
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +76,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def message(report: Any) -> str:
-    """The one line a learner acts on: the assertion's message, not the traceback."""
+    """The one line a learner acts on: the assertion's message, not the traceback.
+
+    A raw error of the learner's code (a KeyError, not an assertion) also says
+    where the app raised it, which the test's own message cannot know.
+    """
     longrepr = report.longrepr
     if isinstance(longrepr, tuple):  # a skip: (file, line, reason)
         text = str(longrepr[2])
@@ -82,7 +88,41 @@ def message(report: Any) -> str:
         crash = getattr(longrepr, "reprcrash", None)
         text = crash.message if crash is not None else str(longrepr)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    return re.sub(r"^(AssertionError|Failed|Skipped): ", "", first)
+    first = re.sub(r"^(AssertionError|Failed|Skipped): ", "", first)
+    raised_in = getattr(report, "workbook_raised_in", "")
+    return f"{first} (raised in {raised_in})" if raised_in else first
+
+
+def _app_frame(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """``app/api/deps.py, line 92``: the last frame of the traceback in the app folder."""
+    folder = os.environ.get("WORKBOOK_APP_DIR")
+    if not folder:
+        return ""
+    root = Path(folder).resolve()
+    where = ""
+    for entry in excinfo.traceback:
+        try:
+            relative = Path(str(entry.path)).resolve().relative_to(root)
+        except ValueError:
+            continue
+        where = f"{relative.as_posix()}, line {entry.lineno + 1}"
+    return where
+
+
+_NOT_RAW = (AssertionError, pytest.fail.Exception, pytest.skip.Exception)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Record where a raw error left the app, from the exception's own frames, whatever
+    the ``--tb`` style keeps of them in the report (message() reads it)."""
+    report = yield
+    excinfo = call.excinfo
+    if excinfo is not None and not isinstance(excinfo.value, _NOT_RAW):
+        report.workbook_raised_in = _app_frame(excinfo)  # type: ignore[attr-defined]
+    return report
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

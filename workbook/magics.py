@@ -23,9 +23,19 @@ def app(line: str, cell: str) -> None:
     where = f"%%app {line.strip()}"
     try:
         target = parse_target(line, where)
-        print(Workspace(paths.workspace()).write(target, file_text(cell, where)))
+        text = file_text(cell, where)
+        print(Workspace(paths.workspace()).write(target, text))
     except WorkbookError as error:
         print(f"workbook: {error}")
+        return
+    if target.endswith(".py"):
+        try:
+            compile(text, target, "exec")
+        except SyntaxError as error:  # ValueError (a NUL byte) is left to the check
+            print(
+                f"warning: {target} line {error.lineno}: {error.msg}: the file is written, "
+                "but Python cannot read it yet"
+            )
 
 
 def check(chapter: int | str, postgres: bool = False) -> None:

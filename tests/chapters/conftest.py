@@ -122,15 +122,20 @@ def import_app_module(name: str) -> object:
 
 
 def _where(error: Exception) -> str:
-    """` (main.py, line 7)`: the learner's line, not importlib's."""
+    """` (main.py, line 7)`: the learner's line, not importlib's; nothing when the
+    error's own message names it already (a SyntaxError's does)."""
     if isinstance(error, SyntaxError) and error.filename:
-        return f" ({Path(error.filename).name}, line {error.lineno})"
-    frames = traceback.extract_tb(error.__traceback__)
-    mine = [
-        f for f in frames if "importlib" not in f.filename and "site-packages" not in f.filename
-    ]
-    frame = (mine or frames)[-1]
-    return f" ({Path(frame.filename).name}, line {frame.lineno})"
+        where = f"({Path(error.filename).name}, line {error.lineno})"
+    else:
+        frames = traceback.extract_tb(error.__traceback__)
+        mine = [
+            f for f in frames if "importlib" not in f.filename and "site-packages" not in f.filename
+        ]
+        if not (mine or frames):
+            return ""
+        frame = (mine or frames)[-1]
+        where = f"({Path(frame.filename).name}, line {frame.lineno})"
+    return "" if where in str(error) else f" {where}"
 
 
 def body(response: httpx.Response) -> Any:

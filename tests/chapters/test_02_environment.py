@@ -225,11 +225,26 @@ def test_app_passes_ruff_check(app_dir: Path) -> None:
     )
 
 
+def to_reformat(output: str) -> list[str]:
+    """The files ``ruff format --check`` would change, in the order it names them:
+    ``Would reformat: app/x.py`` (older ruff) or ``--> app/x.py:3:1`` (newer ruff)."""
+    found = re.findall(r"^\s*(?:Would reformat: (\S+)|--> (\S+?):\d+:\d+)\s*$", output, re.M)
+    files = [old or new for old, new in found]
+    return list(dict.fromkeys(files))
+
+
 def test_app_passes_ruff_format(app_dir: Path) -> None:
     done = run_tool(app_dir, "ruff", "format", "--check", "--no-cache", "app")
+    output = done.stdout + done.stderr
+    files = to_reformat(output)
+    if files:
+        named = ", ".join(files[:-1]) + " and " + files[-1] if len(files) > 1 else files[0]
+        what = f"{named} would be reformatted"
+    else:
+        what = first_line(output)
     assert done.returncode == 0, (
-        f"ruff format --check: {first_line(done.stdout + done.stderr)} (`ruff format --diff "
-        f"app` in the workspace shows what to change in the file's %%app cell)"
+        f"ruff format --check: {what} (`ruff format --diff app` in the workspace shows what "
+        f"to change in the file's %%app cell)"
     )
 
 

@@ -1,0 +1,114 @@
+"""Failure lines a learner can act on: each said once, each naming the file to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbook import magics
+from workbook.chapters import resolve
+from workbook.check import CheckReport, Result, run_check
+
+from .conftest import copy_tree
+
+NOT_IMPORTING = "app.main does not import: SyntaxError: '(' was never closed (main.py, line 2)"
+
+
+def checkpoint(name: str, tmp_path: Path) -> Path:
+    chapter = resolve(name)
+    return copy_tree(chapter.checkpoint, tmp_path / chapter.name)
+
+
+def arrows(table: str) -> list[str]:
+    return [line.strip().removeprefix("-> ") for line in table.splitlines() if "-> " in line]
+
+
+def test_a_message_many_tests_share_shows_once_with_their_number(tmp_path: Path) -> None:
+    report = CheckReport(resolve("1"), tmp_path)
+    report.results = [
+        Result("tests/chapters/test_01_philosophy.py::test_app_is_a_package", "passed", ""),
+        *(
+            Result(f"tests/chapters/test_01_philosophy.py::test_{n}", "error", NOT_IMPORTING)
+            for n in range(3)
+        ),
+        Result("tests/chapters/test_01_philosophy.py::test_other", "failed", "something else"),
+        Result("tests/chapters/test_01_philosophy.py::test_late", "failed", NOT_IMPORTING),
+    ]
+    table = report.table()
+    assert arrows(table) == [f"{NOT_IMPORTING} — 4 tests stopped by it", "something else"], table
+    assert "5 failed" in table.splitlines()[-1], table
+
+
+def test_an_app_that_does_not_import_takes_one_line(tmp_path: Path) -> None:
+    folder = checkpoint("1", tmp_path)
+    (folder / "app/main.py").write_text("from fastapi import FastAPI\napp = FastAPI(\n")
+    table = run_check(resolve("1"), folder, slow="none").table()
+    lines = arrows(table)
+    assert len(lines) == 1 and "tests stopped by it" in lines[0], table
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [("from fastapi import FastAPI\napp = FastAPI(\n", 2), ("def f(:\n    pass\n", 1)],
+    ids=["unclosed", "bad-def"],
+)
+def test_a_syntax_error_names_its_line_once(tmp_path: Path, source: str, line: int) -> None:
+    folder = checkpoint("1", tmp_path)
+    (folder / "app/main.py").write_text(source)
+    table = run_check(resolve("1"), folder, slow="none").table()
+    [first, *_] = arrows(table)
+    assert first.count(f"(main.py, line {line})") == 1, table
+    assert first.count("line") == 1, table
+
+
+def test_app_magic_warns_when_python_cannot_read_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WORKBOOK_WORKSPACE", str(tmp_path / "ws"))
+    magics.app("app/main.py", "def f(:\n")
+    assert (tmp_path / "ws/app/main.py").read_text() == "def f(:\n"
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "created app/main.py (1 line)", out
+    assert out[1:] == [
+        "warning: app/main.py line 1: invalid syntax: the file is written, "
+        "but Python cannot read it yet"
+    ], out
+
+
+def test_app_magic_says_nothing_more_of_a_good_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WORKBOOK_WORKSPACE", str(tmp_path / "ws"))
+    magics.app("app/main.py", "x = 1\n")
+    magics.app("app/notes.txt", "def f(:\n")
+    assert capsys.readouterr().out.splitlines() == [
+        "created app/main.py (1 line)",
+        "created app/notes.txt (1 line)",
+    ]
+
+
+def test_ruff_format_names_the_file_to_reformat(tmp_path: Path) -> None:
+    folder = checkpoint("2", tmp_path)
+    main_py = folder / "app/main.py"
+    main_py.write_text(main_py.read_text() + "x=1\n")
+    table = run_check(resolve("2"), folder, slow="none").table()
+    [line] = [line for line in arrows(table) if line.startswith("ruff format")]
+    assert "app/main.py would be reformatted" in line, table
+
+
+def test_a_raw_error_names_where_the_app_raised_it(tmp_path: Path) -> None:
+    folder = checkpoint("10", tmp_path)
+    deps = folder / "app/api/deps.py"
+    source = deps.read_text()
+    lookup = (
+        "    user_id = SESSIONS.get(token)\n"
+        "    user = USERS.get(user_id) if user_id is not None else None\n"
+    )
+    assert lookup in source
+    deps.write_text(source.replace(lookup, "    user = USERS.get(SESSIONS[token])\n"))
+    raised = source[: source.index(lookup)].count("\n") + 1
+    table = run_check(resolve("10"), folder, slow="none", earlier=False).table()
+    assert f"KeyError: 'no-such-session' (raised in app/api/deps.py, line {raised})" in arrows(
+        table
+    ), table
