@@ -13,11 +13,14 @@ import argparse
 import difflib
 import json
 import os
+import shlex
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from . import forkserver, paths
@@ -37,6 +40,26 @@ def _workspace(args: argparse.Namespace) -> Path:
     return Path(args.workspace).resolve() if args.workspace else paths.workspace()
 
 
+def _workspace_option(args: argparse.Namespace) -> str:
+    """` --workspace DIR` when the user gave one, so a printed suggestion keeps it."""
+    given = getattr(args, "workspace", None)
+    return f" --workspace {shlex.quote(str(_workspace(args)))}" if given else ""
+
+
+def _require_workspace(args: argparse.Namespace) -> Path:
+    return (
+        Workspace(_workspace(args)).require(reset=f"workbook reset 1{_workspace_option(args)}").root
+    )
+
+
+def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of JupyterLab: this Python's bin/ (the venv's) first on PATH,
+    so that its terminals find `workbook`, `ruff` and `mypy`."""
+    bin_dir = str(Path(sys.executable).parent)  # not resolved: the venv's bin/, not /usr/bin
+    rest = [part for part in environ.get("PATH", "").split(os.pathsep) if part and part != bin_dir]
+    return {**environ, "PATH": os.pathsep.join([bin_dir, *rest])}
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
     """Open the workbook in JupyterLab at the chapters."""
     command = [
@@ -49,13 +72,13 @@ def cmd_lab(args: argparse.Namespace) -> int:
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")  # containers often run as root; Jupyter refuses it
-    return subprocess.call(command)
+    return subprocess.call(command, env=lab_environment(os.environ))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run the tests of chapter NN (and the chapters before it) on the workspace."""
     chapter = resolve(args.chapter)
-    folder = Workspace(_workspace(args)).require().root
+    folder = _require_workspace(args)
     print(f"workspace: {folder}")
     forkserver.daemon()  # warm for this check and the next ones (workbook/forkserver.py)
     report = run_check(chapter, folder, postgres=args.postgres)
@@ -66,15 +89,63 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """Every chapter at a glance: how many of its tests the workspace passes."""
     chapters = all_chapters()
-    folder = Workspace(_workspace(args)).require().root
+    folder = _require_workspace(args)
     report = run_check(chapters[-1], folder, slow="none")
     print(f"workspace: {folder}")
+    counts = {
+        c.number: (
+            sum(r.outcome == "passed" for r in report.results if r.chapter == c.number),
+            sum(r.chapter == c.number for r in report.results),
+        )
+        for c in chapters
+    }
+    current = current_chapter(counts)
     for chapter in chapters:
-        mine = [r for r in report.results if r.chapter == chapter.number]
-        passed = sum(r.outcome == "passed" for r in mine)
-        state = "done" if mine and passed == len(mine) else "started" if passed else "to do"
-        print(f"  {chapter.name:<28} {passed:>3}/{len(mine):<3} {state}")
+        passed, total = counts[chapter.number]
+        state = status_word(chapter.number, counts, current)
+        print(f"  {chapter.name:<28} {passed:>3}/{total:<3} {state}")
+    print(_status_advice(counts, current, _workspace_option(args)))
     return 0
+
+
+def _status_advice(counts: Mapping[int, tuple[int, int]], current: int | None, option: str) -> str:
+    """The one line after the table: which check to run next."""
+    if current is None:
+        return f"no chapter passes half its tests yet: `workbook check 1{option}` says what to fix"
+    finished = {n for n, (passed, total) in counts.items() if total and passed == total}
+    if current not in finished or any(n < current and n not in finished for n in counts):
+        check = f"workbook check {current}{option}"
+        return f"your current chapter: {current:02d}; `{check}` shows what to fix"
+    later = [n for n in counts if n > current]
+    if later:
+        check = f"workbook check {later[0]}{option}"
+        return f"chapter {current:02d} is done; go on with chapter {later[0]:02d}: `{check}`"
+    return f"all {len(counts)} chapters are done"
+
+
+def current_chapter(counts: Mapping[int, tuple[int, int]]) -> int | None:
+    """The chapter being worked on: the latest one that passes at least half its tests.
+
+    A later chapter's tests often pass a few at an earlier state (a route that
+    exists already), so a few passes alone do not make a chapter current.
+    """
+    reached = [n for n, (passed, total) in counts.items() if total and 2 * passed >= total]
+    return max(reached, default=None)
+
+
+def status_word(number: int, counts: Mapping[int, tuple[int, int]], current: int | None) -> str:
+    """done, started, to do, or broken by later changes; the current chapter is marked."""
+    passed, total = counts[number]
+    done = bool(total) and passed == total
+    if number == current:
+        return f"{'done' if done else 'started'} (your current chapter)"
+    if done:
+        return "done"
+    if current is not None and number < current:
+        return "broken by later changes"
+    if current is None and passed:
+        return "started"
+    return "to do"
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
@@ -145,11 +216,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the workspace's app (or checkpoint NN's) under uvicorn, reloading on change."""
-    folder = (
-        resolve(args.chapter).checkpoint
-        if args.chapter
-        else Workspace(_workspace(args)).require().root
-    )
+    if not args.chapter:
+        return _serve(args, _require_workspace(args), "")
+    checkpoint = resolve(args.chapter).checkpoint
+    with tempfile.TemporaryDirectory(prefix="workbook-serve-") as tmp:
+        # The app writes app.db next to app/: a copy keeps checkpoints/ clean.
+        folder = Path(tmp) / checkpoint.name
+        shutil.copytree(
+            checkpoint,
+            folder,
+            ignore=lambda _, names: [n for n in names if paths.is_ignored(Path(n))],
+        )
+        note = f"a temporary copy of {checkpoint} (its app.db is deleted when it stops)"
+        return _serve(args, folder, note)
+
+
+def _serve(args: argparse.Namespace, folder: Path, note: str) -> int:
     command = [
         sys.executable,
         "-m",
@@ -167,8 +249,50 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ]
     if (folder / "logging.json").is_file():  # the app's log configuration (chapter 04 on)
         command += ["--log-config", str(folder / "logging.json")]
-    print(f"serving {folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
-    return subprocess.call(command)
+    print(f"serving {note or folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
+    return run_in_own_group(command, cwd=folder)
+
+
+def run_in_own_group(command: list[str], cwd: Path) -> int:
+    """Run a command in a session of its own; SIGTERM or Ctrl-C stops all of it.
+
+    uvicorn --reload is a reloader and a worker: stopping only the first
+    would leave the worker holding the port.
+    """
+    process = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        _stop_group(process)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the process group, SIGKILL after five seconds; wait for the leader."""
+    for sig, seconds in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; its worker may still be stopping: give it the same time.
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -224,9 +348,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from .doctor import checks, run
 
     ok = run(checks(_workspace(args)))
-    print(
-        "ready for the workshop" if ok else "fix each FAIL above, then run `workbook doctor` again"
-    )
+    again = f"workbook doctor{_workspace_option(args)}"
+    print("ready for the workshop" if ok else f"fix each FAIL above, then run `{again}` again")
     return 0 if ok else 1
 
 
@@ -338,7 +461,16 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at exit, where it cannot be caught
+        return status
+    except BrokenPipeError:
+        # `workbook diff 13 14 | head -1`: the reader has gone; stop quietly, and let
+        # the flush at exit write to /dev/null instead of failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141  # 128 + SIGPIPE, as a shell reports it
     except WorkbookError as error:
         print(f"workbook: {error}", file=sys.stderr)
         return 2

@@ -32,12 +32,12 @@ class Workspace:
     def exists(self) -> bool:
         return (self.root / "app").is_dir() or self.marker.is_file()
 
-    def require(self) -> Workspace:
-        """Fail with one clear line unless this folder holds an app to check."""
+    def require(self, reset: str = "workbook reset 1") -> Workspace:
+        """Fail with one clear line unless this folder holds an app to check.
+
+        ``reset`` is the command the line suggests (with the user's --workspace)."""
         if not self.root.is_dir():
-            raise WorkbookError(
-                f"workspace {self.root} does not exist; run `workbook reset 1` to start"
-            )
+            raise WorkbookError(f"workspace {self.root} does not exist; run `{reset}` to start")
         if not (self.root / "app").is_dir():
             raise WorkbookError(
                 f"workspace {self.root} has no app/ package yet; run a chapter's %%app cells first"
