@@ -90,7 +90,10 @@ def message(report: Any) -> str:
     first = text.strip().splitlines()[0] if text.strip() else "failed"
     first = re.sub(r"^(AssertionError|Failed|Skipped): ", "", first)
     raised_in = getattr(report, "workbook_raised_in", "")
-    return f"{first} (raised in {raised_in})" if raised_in else first
+    first = f"{first} (raised in {raised_in})" if raised_in else first
+    # ``@pytest.mark.exercise("05.2")``: the line starts with the exercise to fix.
+    exercise = getattr(report, "workbook_exercise", "")
+    return f"exercise {exercise}: {first}" if exercise and report.failed else first
 
 
 def _app_frame(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -122,6 +125,9 @@ def pytest_runtest_makereport(
     excinfo = call.excinfo
     if excinfo is not None and not isinstance(excinfo.value, _NOT_RAW):
         report.workbook_raised_in = _app_frame(excinfo)  # type: ignore[attr-defined]
+    exercise = item.get_closest_marker("exercise")
+    if exercise is not None:
+        report.workbook_exercise = ", ".join(map(str, exercise.args))  # type: ignore[attr-defined]
     return report
 
 

@@ -21,9 +21,12 @@ def _tags(cell: Any) -> set[str]:
     return set(cell.get("metadata", {}).get("tags", []))
 
 
+INSTRUCTORS_ONLY = {"solution-only", "wrong-answers"}  # the latter: workbook/wrong_answers.py
+
+
 def drop_solution_only(notebook: Notebook, name: str, chapter: int) -> Notebook:
     new = copy.deepcopy(notebook)
-    new.cells = [cell for cell in new.cells if "solution-only" not in _tags(cell)]
+    new.cells = [cell for cell in new.cells if not INSTRUCTORS_ONLY & _tags(cell)]
     return new
 
 

@@ -44,10 +44,14 @@ def test_app_has_the_workbook_title(app: FastAPI) -> None:
     )
 
 
+@pytest.mark.exercise("01.1")
 def test_root_says_hello(client: TestClient) -> None:
     r = client.get("/")
+    assert r.status_code != 404, "GET / answered 404: add a GET / route (read_root) in app/main.py"
     assert r.status_code == 200, (
-        f"GET / answered {r.status_code}: add a GET / route (read_root) in app/main.py"
+        f"GET / answered {r.status_code}: read_root in app/main.py raised (a stub's "
+        f"NotImplementedError, or a value FastAPI cannot send as a dict[str, str]): "
+        f'return {{"message": "Hello, FastAPI!"}}; server.log() in the notebook shows it'
     )
     assert body(r) == ROOT_BODY, (
         f"GET / answered {body(r)!r}: read_root in app/main.py must return "
@@ -55,6 +59,7 @@ def test_root_says_hello(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("01.2")
 @pytest.mark.parametrize("name", ["Ada", "Grace Hopper"])
 def test_hello_greets_by_name(client: TestClient, name: str) -> None:
     url = f"/hello/{quote(name)}"
@@ -69,6 +74,7 @@ def test_hello_greets_by_name(client: TestClient, name: str) -> None:
     )
 
 
+@pytest.mark.exercise("01.2")
 def test_hello_shouts_when_asked(client: TestClient) -> None:
     url = "/hello/Ada?shout=true"
     r = client.get(url)
@@ -79,6 +85,7 @@ def test_hello_shouts_when_asked(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("01.2")
 def test_hello_does_not_shout_when_told_not_to(client: TestClient) -> None:
     url = "/hello/Ada?shout=false"
     r = client.get(url)
@@ -89,6 +96,7 @@ def test_hello_does_not_shout_when_told_not_to(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("01.2")
 def test_hello_refuses_a_shout_that_is_not_a_boolean(client: TestClient) -> None:
     url = "/hello/Ada?shout=maybe"
     r = client.get(url)

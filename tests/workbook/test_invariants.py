@@ -23,6 +23,7 @@ from workbook.check import run_check
 from workbook.execute import run_notebook
 from workbook.markers import find_blocks, replace_blocks, stub_lines
 from workbook.server import LiveServer
+from workbook.wrong_answers import WrongAnswer, exercise_blocks, write_into, wrong_answers
 
 from .conftest import CHAPTERS, chapter_params
 
@@ -103,6 +104,43 @@ def test_each_exercise_left_undone_fails_the_chapter_tests(
     report = run_check(chapter, workspace)
     assert report.results, f"no test ran:\n{report.output}"
     assert not report.ok, f"exercise {label} left as its stub still passes every test"
+
+
+def _wrong_answers() -> list[object]:
+    return [
+        pytest.param(wrong, id=wrong.id) for chapter in CHAPTERS for wrong in wrong_answers(chapter)
+    ]
+
+
+@pytest.mark.parametrize("wrong", _wrong_answers())
+def test_each_wrong_answer_fails_with_a_line_that_names_its_exercise(
+    wrong: WrongAnswer, fresh_checkpoint: Callable[[Chapter], Path]
+) -> None:
+    """Invariant 8: a plausible wrong answer, alone in the reference app, fails the check,
+    and one of its failure lines starts with the exercise it got wrong."""
+    workspace = fresh_checkpoint(wrong.chapter)
+    write_into(wrong, workspace)
+    report = run_check(wrong.chapter, workspace)
+    assert report.results, f"no test ran:\n{report.output}"
+    assert not report.ok, f"wrong answer {wrong.id} passes every test:\n{wrong.code}"
+    named = [r for r in report.results if r.failed and f"exercise {wrong.exercise}" in r.message]
+    assert named, (
+        f"wrong answer {wrong.id} fails, but no line names exercise {wrong.exercise} "
+        f"(mark the test that catches it @pytest.mark.exercise(...)):\n{report.table()}"
+    )
+
+
+def test_a_chapter_with_wrong_answers_has_two_for_each_exercise() -> None:
+    """Chapters are covered whole: at least two wrong answers per exercise."""
+    for chapter in CHAPTERS:
+        written = wrong_answers(chapter)
+        if not written:
+            continue
+        counts = {label: 0 for label in exercise_blocks(chapter)}
+        for wrong in written:
+            counts[wrong.exercise] += 1
+        few = [label for label, count in counts.items() if count < 2]
+        assert not few, f"{chapter.solution.name}: fewer than two wrong answers for {few}"
 
 
 PASSING_VERDICT = "all done!"
