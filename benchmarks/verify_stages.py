@@ -38,7 +38,7 @@ from pathlib import Path
 from check_speed import bare_baseline  # type: ignore[import-not-found]  # this folder
 
 from workbook import paths
-from workbook.timings import CHECKPOINT_TESTS, EXERCISE_TEST, LEARNER_TEST
+from workbook.timings import CHECKPOINT_TESTS, EXERCISE_TEST, LEARNER_TEST, WRONG_ANSWER_TEST
 
 INVARIANTS = "tests/workbook/test_invariants.py::"
 LATEST_SQLITE = "test_latest_checkpoint_passes_every_test_of_every_chapter"
@@ -62,6 +62,7 @@ PER_CHAPTER: dict[str, Classifier] = {
     "solutions under nbval (2; 5 at every checkpoint)": _param(r"^solutions/(\d\d)_"),
     "learner notebooks (3)": _param(rf"::{LEARNER_TEST}\[(\d\d)_"),
     "each exercise left undone (4)": _param(rf"::{EXERCISE_TEST}\[(\d\d)\."),
+    "each wrong answer (8)": _param(rf"::{WRONG_ANSWER_TEST}\[(\d\d)\."),
     "checkpoint under uvicorn (6)": _param(rf"::{CHECKPOINT_TESTS[0]}\[(\d\d)_"),
     "own chapter on PostgreSQL (5)": _param(rf"::{CHECKPOINT_TESTS[1]}\[(\d\d)_"),
 }

@@ -11,7 +11,8 @@ phases (setup, call, teardown), so a kernel start or a workspace copy counts:
 - ``solution``: every item of ``solutions/NN_slug.ipynb`` under nbval (its
   cells, its check cell, and the comparison of its workspace with the checkpoint);
 - ``learner``: the invariant test that runs the learner notebook;
-- ``exercises``: the invariant tests that leave one exercise undone each;
+- ``exercises``: the invariant tests that leave one exercise undone each, and
+  those that write one wrong answer each;
 - ``checkpoint``: the invariant tests of the checkpoint itself (it serves
   under uvicorn; from chapter 13 on, its chapter's tests on PostgreSQL).
 
@@ -30,6 +31,7 @@ from .titlecell import Estimate
 
 LEARNER_TEST = "test_learner_notebook_runs_and_its_check_reports_the_exercises"
 EXERCISE_TEST = "test_each_exercise_left_undone_fails_the_chapter_tests"
+WRONG_ANSWER_TEST = "test_each_wrong_answer_fails_with_a_line_that_names_its_exercise"
 CHECKPOINT_TESTS = (
     "test_checkpoint_serves_openapi_and_offline_docs_under_uvicorn",
     "test_checkpoint_passes_its_own_chapters_tests_on_postgresql",
@@ -39,7 +41,9 @@ _NAME = r"(\d\d)_[a-z0-9_]+"
 _PATTERNS = {
     "solution": re.compile(rf"(?:^|/)solutions/{_NAME}\.ipynb::"),
     "learner": re.compile(rf"::{LEARNER_TEST}\[{_NAME}\]$"),
-    "exercises": re.compile(rf"::{EXERCISE_TEST}\[(\d\d)\.\d+\]$"),
+    "exercises": re.compile(
+        rf"::(?:{EXERCISE_TEST}|{WRONG_ANSWER_TEST})\[(\d\d)\.\d+(?:-[\w-]+)?\]$"
+    ),
     "checkpoint": re.compile(rf"::(?:{'|'.join(CHECKPOINT_TESTS)})\[{_NAME}\]$"),
 }
 

@@ -14,6 +14,7 @@ from workbook.timings import (
     CHECKPOINT_TESTS,
     EXERCISE_TEST,
     LEARNER_TEST,
+    WRONG_ANSWER_TEST,
     chapter_timings,
     classify,
     to_json,
@@ -56,6 +57,7 @@ CHAPTER_CARDS = [
         (f"{INVARIANTS}::{CHECKPOINT_TEST}[28_pitfalls]", ("28", "checkpoint")),
         (f"{INVARIANTS}::{CHECKPOINT_TESTS[1]}[14_service]", ("14", "checkpoint")),
         (f"{INVARIANTS}::{EXERCISE_TEST}[01.1]", ("01", "exercises")),
+        (f"{INVARIANTS}::{WRONG_ANSWER_TEST}[05.2-only-prefixes]", ("05", "exercises")),
         (f"{INVARIANTS}::test_latest_checkpoint_passes_every_test_of_every_chapter", None),
         ("chapters/01_first.ipynb::Cell 0", None),
     ],
@@ -118,7 +120,7 @@ def test_json_report() -> None:
 def test_the_timed_tests_exist_under_these_names() -> None:
     """A renamed invariant test would silently leave its column empty."""
     source = (Path(__file__).parent / "test_invariants.py").read_text()
-    for name in (LEARNER_TEST, EXERCISE_TEST, *CHECKPOINT_TESTS):
+    for name in (LEARNER_TEST, EXERCISE_TEST, WRONG_ANSWER_TEST, *CHECKPOINT_TESTS):
         assert f"def {name}(" in source, f"test_invariants.py has no {name}"
 
 
