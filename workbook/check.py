@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -98,19 +99,25 @@ class CheckReport:
 def _rows(number: int, results: list[Result]) -> list[str]:
     """A row per test, and its failure line; a failure line that several tests share
     (an app that does not import stops them all) shows once, at its first test."""
-    stopped = Counter(r.message for r in results if r.failed and r.message)
+    stopped = Counter(_cause(r.message) for r in results if r.failed and r.message)
     shown: set[str] = set()
     rows: list[str] = []
     for result in results:
-        if result.failed and result.message in shown:
+        cause = _cause(result.message)
+        if result.failed and cause in shown:
             continue
         rows.append(f"  {number:02d}  {SYMBOL[result.outcome]:<5}  {result.title}")
         if result.message and result.outcome != "passed":
-            times = stopped[result.message] if result.failed else 1
+            times = stopped[cause] if result.failed else 1
             more = f" — {times} tests stopped by it" if times > 1 else ""
             rows.append(f"             -> {result.message}{more}")
-            shown.add(result.message)
+            shown.add(cause)
     return rows
+
+
+def _cause(message: str) -> str:
+    """A failure line without the exercise it names: tests of two exercises can share it."""
+    return re.sub(r"^exercise [\d., ]+: ", "", message)
 
 
 def test_files(chapter: Chapter, earlier: bool = True) -> list[Path]:

@@ -126,7 +126,7 @@ def pytest_runtest_makereport(
     if excinfo is not None and not isinstance(excinfo.value, _NOT_RAW):
         report.workbook_raised_in = _app_frame(excinfo)  # type: ignore[attr-defined]
     exercise = item.get_closest_marker("exercise")
-    if exercise is not None:
+    if exercise is not None and call.when == "call":  # not a fixture's error (an import)
         report.workbook_exercise = ", ".join(map(str, exercise.args))  # type: ignore[attr-defined]
     return report
 

@@ -64,6 +64,7 @@ def test_docs_show_the_package_version(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("02.2")
 def test_version_route_answers_the_three_versions(client: TestClient) -> None:
     r = client.get("/version")
     assert r.status_code == 200, (
@@ -86,6 +87,7 @@ def test_version_route_answers_the_three_versions(client: TestClient) -> None:
         )
 
 
+@pytest.mark.exercise("02.1")
 def test_version_route_documents_a_dict_of_strings(client: TestClient) -> None:
     spec = body(client.get("/openapi.json"))
     operation = spec.get("paths", {}).get("/version", {}).get("get")
@@ -100,6 +102,7 @@ def test_version_route_documents_a_dict_of_strings(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("02.1")
 def test_every_route_declares_its_return_type(app: FastAPI) -> None:
     # The app's own routes (not those a library adds, such as the docs pages), including
     # those of included routers (chapter 03 on), which only iter_route_contexts lists.
@@ -133,6 +136,7 @@ def envcheck() -> Any:
     ],
     ids=lambda value: ".".join(map(str, value)) if isinstance(value, tuple) else str(value),
 )
+@pytest.mark.exercise("02.3")
 def test_python_check_wants_python_3_11_or_newer(version: tuple[int, int, int], ok: bool) -> None:
     shown = ".".join(map(str, version))
     try:

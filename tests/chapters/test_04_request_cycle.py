@@ -56,6 +56,7 @@ def ids(answer: dict[str, Any]) -> list[Any]:
 
 
 @pytest.mark.parametrize("url", ["/health", "/no-such-page"])
+@pytest.mark.exercise("04.1")
 def test_middleware_sets_x_process_time(client: TestClient, url: str) -> None:
     r = client.get(url)
     value = r.headers.get("x-process-time")
@@ -73,6 +74,7 @@ def test_middleware_sets_x_process_time(client: TestClient, url: str) -> None:
     )
 
 
+@pytest.mark.exercise("04.1")
 def test_middleware_logs_one_line_per_request(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -112,6 +114,7 @@ def test_middleware_logs_one_line_per_request(
 # --- the items listing ------------------------------------------------------------------
 
 
+@pytest.mark.exercise("04.3")
 def test_items_answer_the_first_page_by_default(client: TestClient) -> None:
     answer = items_page(client)
     assert (answer["page"], answer["size"]) == (1, 10), (
@@ -134,6 +137,7 @@ def test_items_answer_the_first_page_by_default(client: TestClient) -> None:
     [(2, 5, [6, 7, 8, 9, 10]), (1, 3, [1, 2, 3]), (5, 5, [21, 22, 23, 24, 25])],
     ids=["page 2 of 5", "page 1 of 3", "page 5 of 5"],
 )
+@pytest.mark.exercise("04.3")
 def test_items_pages_follow_page_and_size(
     client: TestClient, page: int, size: int, expected: list[int]
 ) -> None:
@@ -148,6 +152,7 @@ def test_items_pages_follow_page_and_size(
     )
 
 
+@pytest.mark.exercise("04.3")
 def test_items_page_past_the_end_is_empty(client: TestClient) -> None:
     answer = items_page(client, page=1000, size=100)
     assert answer["items"] == [], (
@@ -161,6 +166,7 @@ def test_items_page_past_the_end_is_empty(client: TestClient) -> None:
     [("page=0", "page"), ("page=-1", "page"), ("size=0", "size"), ("size=101", "size")],
     ids=["page=0", "page=-1", "size=0", "size=101"],
 )
+@pytest.mark.exercise("04.2")
 def test_items_refuse_pagination_out_of_bounds(client: TestClient, query: str, field: str) -> None:
     url = f"{ITEMS_URL}?{query}"
     r = client.get(url)
@@ -175,6 +181,7 @@ def test_items_refuse_pagination_out_of_bounds(client: TestClient, query: str, f
     )
 
 
+@pytest.mark.exercise("04.2")
 def test_items_accept_the_largest_size(client: TestClient) -> None:
     r = client.get(f"{ITEMS_URL}?size=100")
     assert r.status_code != 422, (
@@ -187,6 +194,7 @@ def test_items_accept_the_largest_size(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("04.2")
 def test_docs_show_the_pagination_limits(client: TestClient) -> None:
     spec = body(client.get("/openapi.json"))
     operation = (

@@ -109,6 +109,7 @@ def test_users_are_listed(client: TestClient) -> None:
 # --- path parameters and 404s ---------------------------------------------------------------
 
 
+@pytest.mark.exercise("05.2")
 def test_user_is_read_by_id(client: TestClient) -> None:
     r = from_the_route(get_user(client, 1), "read_user")
     assert r.status_code == 200, (
@@ -124,7 +125,14 @@ def test_user_is_read_by_id(client: TestClient) -> None:
     )
 
 
-@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        pytest.param("GET", marks=pytest.mark.exercise("05.2")),
+        pytest.param("PUT", marks=pytest.mark.exercise("05.2")),
+        pytest.param("DELETE", marks=pytest.mark.exercise("05.4")),
+    ],
+)
 def test_unknown_user_answers_404(client: TestClient, method: str) -> None:
     url = f"{USERS_URL}/999999"
     payload = {"name": "Nobody", "email": "nobody@example.com"} if method == "PUT" else None
@@ -141,6 +149,7 @@ def test_unknown_user_answers_404(client: TestClient, method: str) -> None:
 
 
 @pytest.mark.parametrize("user_id", ["0", "-1", "abc"])
+@pytest.mark.exercise("05.1")
 def test_user_id_must_be_a_positive_int(client: TestClient, user_id: str) -> None:
     url = f"{USERS_URL}/{user_id}"
     r = client.get(url)
@@ -158,6 +167,7 @@ def search(client: TestClient, params: dict[str, Any]) -> httpx.Response:
     return client.get(f"{USERS_URL}/search", params=params)
 
 
+@pytest.mark.exercise("05.3")
 def test_search_is_not_taken_for_a_user_id(client: TestClient) -> None:
     r = search(client, {"q": "alice"})
     assert not (r.status_code == 422 and "user_id" in r.text), (
@@ -170,15 +180,16 @@ def test_search_is_not_taken_for_a_user_id(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("05.3")
 def test_search_finds_users_by_name_ignoring_case(client: TestClient) -> None:
-    r = search(client, {"q": "ALI"})
+    r = search(client, {"q": "LIC"})
     answer = body(r)
     assert r.status_code == 200 and isinstance(answer, dict), (
-        f"GET {USERS_URL}/search?q=ALI answered {r.status_code} {r.text[:120]}: finish "
+        f"GET {USERS_URL}/search?q=LIC answered {r.status_code} {r.text[:120]}: finish "
         f"search_users in {USERS_FILE}"
     )
-    assert answer.get("q") == "ALI", (
-        f"GET {USERS_URL}/search?q=ALI answered q={answer.get('q')!r}: echo q as given "
+    assert answer.get("q") == "LIC", (
+        f"GET {USERS_URL}/search?q=LIC answered q={answer.get('q')!r}: echo q as given "
         f"({USERS_FILE})"
     )
     results = answer.get("results")
@@ -186,8 +197,9 @@ def test_search_finds_users_by_name_ignoring_case(client: TestClient) -> None:
         [u.get("name") for u in results if isinstance(u, dict)] if isinstance(results, list) else []
     )
     assert "Alice" in names and "Bob" not in names, (
-        f"GET {USERS_URL}/search?q=ALI found {names}: answer in results the users whose name "
-        f"contains q, ignoring case (compare q.casefold() with name.casefold()) in {USERS_FILE}"
+        f"GET {USERS_URL}/search?q=LIC found {names}: answer in results the users whose name "
+        f"contains q anywhere, not only at the start, ignoring case (q.casefold() in "
+        f"name.casefold()) in {USERS_FILE}"
     )
 
 
@@ -196,6 +208,7 @@ def test_search_finds_users_by_name_ignoring_case(client: TestClient) -> None:
     [(["python", "backend"], ["python", "backend"]), ([], [])],
     ids=["tags=python&tags=backend", "no tags"],
 )
+@pytest.mark.exercise("05.3")
 def test_search_takes_repeated_tags(
     client: TestClient, tags: list[str], expected: list[str]
 ) -> None:
@@ -222,6 +235,7 @@ def test_search_takes_repeated_tags(
     [{"q": "al"}, {"q": "x" * 51}, {}],
     ids=["2 characters", "51 characters", "no q"],
 )
+@pytest.mark.exercise("05.3")
 def test_search_query_is_validated(client: TestClient, params: dict[str, str]) -> None:
     r = search(client, params)
     assert r.status_code == 422, (
@@ -292,6 +306,7 @@ def test_user_is_replaced(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("05.4")
 def test_user_is_deleted(client: TestClient) -> None:
     user = new_user(client, "Erin Gone")
     url = f"{USERS_URL}/{user['id']}"

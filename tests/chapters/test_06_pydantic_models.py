@@ -80,6 +80,7 @@ def test_schemas_define_the_user_models() -> None:
     )
 
 
+@pytest.mark.exercise("06.2")
 def test_user_out_reads_attributes_of_a_record() -> None:
     record = SimpleNamespace(
         id=7, name="Grace", email="grace@example.com", password="never shown", role="admin",
@@ -100,6 +101,7 @@ def test_user_out_reads_attributes_of_a_record() -> None:
     )
 
 
+@pytest.mark.exercise("06.2")
 def test_user_out_shows_an_example_in_the_docs(client: TestClient) -> None:
     components = body(client.get("/openapi.json")).get("components", {}).get("schemas", {})
     examples = components.get("UserOut", {}).get("examples")
@@ -178,7 +180,12 @@ def test_sign_up_keeps_the_role_and_the_nested_profile(client: TestClient) -> No
         pytest.param("name", {"name": "A" * 51}, id="name of 51 characters"),
         pytest.param("password", {"password": "short"}, id="password of 5 characters"),
         # 37 characters, but 74 bytes in UTF-8: over bcrypt's limit
-        pytest.param("password", {"password": "é" * 37}, id="password of 74 bytes"),
+        pytest.param(
+            "password",
+            {"password": "é" * 37},
+            id="password of 74 bytes",
+            marks=pytest.mark.exercise("06.1"),
+        ),
         pytest.param("role", {"role": "root"}, id="unknown role"),
         pytest.param("website", {"profile": {"website": "not a url"}}, id="website not a url"),
         pytest.param("bio", {"profile": {"bio": "b" * 501}}, id="bio of 501 characters"),
@@ -204,6 +211,7 @@ def test_sign_up_refuses_invalid_input_naming_the_field(
     assert field in r.text, f"the 422 for a {case} does not name the field {field!r}"
 
 
+@pytest.mark.exercise("06.1")
 def test_a_password_of_exactly_72_bytes_is_accepted(client: TestClient) -> None:
     password = "é" * 36  # 36 characters, 72 bytes
     r = client.post(USERS, json={"name": "Ada", "email": new_email(), "password": password})
@@ -291,6 +299,7 @@ def test_put_refuses_the_email_of_another_user(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("06.3")
 def test_patch_changes_only_the_fields_it_is_sent(client: TestClient) -> None:
     profile = {"bio": "Analyst", "website": "https://example.com/"}
     user = sign_up(client, profile=profile)
@@ -309,8 +318,15 @@ def test_patch_changes_only_the_fields_it_is_sent(client: TestClient) -> None:
         f"stored record in update_user ({ROUTES})"
     )
     assert_no_password(r, f"PATCH {USERS}/{{user_id}}", PASSWORD)
+    r = client.patch(url, json={"profile": None})
+    assert r.status_code == 200 and body(r) == {**expected, "profile": None}, (
+        f"PATCH with profile null answered {why(r)} {body(r)!r}: a field sent as null is "
+        f"sent, so update_user in {ROUTES} clears it; keep exclude_unset=True, not "
+        f"exclude_none=True"
+    )
 
 
+@pytest.mark.exercise("06.3")
 def test_patch_validates_what_it_is_sent(client: TestClient) -> None:
     first, second = sign_up(client), sign_up(client)
     url = f"{USERS}/{second['id']}"
@@ -323,6 +339,11 @@ def test_patch_validates_what_it_is_sent(client: TestClient) -> None:
     assert r.status_code == 409 and "Email already registered" in r.text, (
         f"PATCH with another user's email answered {r.status_code}, not 409 'Email already "
         f"registered': check a changed email in update_user ({ROUTES})"
+    )
+    r = client.patch(url, json={"email": second["email"]})
+    assert r.status_code == 200, (
+        f"PATCH with the user's own email answered {why(r)}: a user's own email is not taken; "
+        f"pass owner=user_id to ensure_email_is_free in update_user ({ROUTES})"
     )
 
 

@@ -86,6 +86,7 @@ def test_item_schemas_define_create_and_out() -> None:
     )
 
 
+@pytest.mark.exercise("07.2")
 def test_create_item_answers_201_and_the_item_is_listed(client: TestClient) -> None:
     before = body(client.get(ITEMS)).get("total", 0)
     item = {"name": "Keyboard", "price": 49.5, "tags": ["desk", "usb"]}
@@ -107,6 +108,7 @@ def test_create_item_answers_201_and_the_item_is_listed(client: TestClient) -> N
     )
 
 
+@pytest.mark.exercise("07.2")
 def test_new_items_get_new_ids_from_the_server(client: TestClient) -> None:
     first = client.post(ITEMS, json={"name": "Mouse", "price": 20, "id": 1})
     second = client.post(ITEMS, json={"name": "Mouse", "price": 20})
@@ -144,6 +146,7 @@ def test_items_keep_their_shape_in_the_listing(client: TestClient) -> None:
         pytest.param("tags", {"name": "Lamp", "price": 1, "tags": "lamp"}, id="tags not a list"),
     ],
 )
+@pytest.mark.exercise("07.1")
 def test_create_item_refuses_invalid_bodies_naming_the_field(
     client: TestClient, request: pytest.FixtureRequest, field: str, item: dict[str, Any]
 ) -> None:
@@ -164,6 +167,7 @@ def test_create_item_refuses_invalid_bodies_naming_the_field(
 # --- headers ------------------------------------------------------------------------------
 
 
+@pytest.mark.exercise("07.3")
 def test_echo_reads_user_agent_and_trace_id(client: TestClient) -> None:
     headers = {"User-Agent": "workbook-test/1.0", "X-Trace-Id": "trace-0042"}
     r = client.get(ECHO, headers=headers)
@@ -181,6 +185,7 @@ def test_echo_reads_user_agent_and_trace_id(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("07.3")
 def test_echo_without_trace_id_answers_null_and_no_header(client: TestClient) -> None:
     r = client.get(ECHO, headers={"User-Agent": "workbook-test/1.0"})
     assert r.status_code == 200 and body(r) == {
@@ -212,6 +217,7 @@ def test_settings_have_cookie_secure_off_by_default() -> None:
     )
 
 
+@pytest.mark.exercise("07.4")
 def test_login_sets_an_httponly_lax_session_cookie(client: TestClient) -> None:
     user = sign_up(client)
     r = log_in(client, user["email"])
@@ -238,6 +244,7 @@ def test_login_sets_an_httponly_lax_session_cookie(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("07.4")
 def test_login_cookie_is_secure_when_the_settings_say_so(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -166,6 +166,7 @@ def test_a_bug_answers_500_in_the_envelope_without_its_internals(app_dir: Path) 
 # --- the envelope on the app's routes --------------------------------------------------
 
 
+@pytest.mark.exercise("08.3")
 def test_unknown_user_answers_the_not_found_envelope(client: TestClient) -> None:
     r = client.get("/api/v1/users/999")
     error = envelope(r, "GET /api/v1/users/999")
@@ -179,6 +180,7 @@ def test_unknown_user_answers_the_not_found_envelope(client: TestClient) -> None
     )
 
 
+@pytest.mark.exercise("08.1")
 def test_unknown_path_answers_the_envelope(client: TestClient) -> None:
     r = client.get("/api/v1/nowhere")
     error = envelope(r, "GET /api/v1/nowhere")
@@ -192,6 +194,7 @@ def test_unknown_path_answers_the_envelope(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("08.1")
 def test_wrong_method_answers_405_and_says_which_methods_are_allowed(
     client: TestClient,
 ) -> None:
@@ -207,6 +210,7 @@ def test_wrong_method_answers_405_and_says_which_methods_are_allowed(
     )
 
 
+@pytest.mark.exercise("08.2")
 def test_validation_error_answers_the_envelope_with_details(client: TestClient) -> None:
     r = client.get("/api/v1/users/0")
     error = envelope(r, "GET /api/v1/users/0")
@@ -231,6 +235,7 @@ def test_validation_error_answers_the_envelope_with_details(client: TestClient) 
     )
 
 
+@pytest.mark.exercise("08.2")
 def test_validation_error_does_not_echo_what_was_sent(client: TestClient) -> None:
     r = create_user(client, password="hunter2")
     envelope(r, "POST /api/v1/users with a 7-character password")

@@ -87,6 +87,7 @@ def test_settings_hold_the_upload_limits(app_dir: Path) -> None:
 # --- uploads ----------------------------------------------------------------------------
 
 
+@pytest.mark.exercise("09.1")
 def test_upload_answers_201_with_size_and_sha256(client: TestClient) -> None:
     content = b"hello, upload\n" * 500
     r = upload(client, content)
@@ -101,6 +102,7 @@ def test_upload_answers_201_with_size_and_sha256(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("09.1")
 def test_upload_reads_the_file_in_chunks(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -122,6 +124,7 @@ def test_upload_reads_the_file_in_chunks(
     )
 
 
+@pytest.mark.exercise("09.1")
 def test_upload_at_the_limit_is_accepted(client: TestClient) -> None:
     content = b"z" * LIMIT
     r = upload(client, content)
@@ -132,6 +135,7 @@ def test_upload_at_the_limit_is_accepted(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("09.1")
 def test_upload_over_the_limit_answers_413(client: TestClient) -> None:
     r = upload(client, b"z" * (LIMIT + 1))
     no_crash(r, "POST /api/v1/files", FILES)
@@ -163,6 +167,7 @@ def test_a_declared_oversize_is_refused_before_reading(
     )
 
 
+@pytest.mark.exercise("09.1")
 def test_a_streamed_upload_without_length_is_counted(client: TestClient) -> None:
     r = client.post(
         "/api/v1/files",
@@ -254,6 +259,7 @@ def test_uploads_are_not_stored(client: TestClient, app_dir: Path) -> None:
 # --- the form login -----------------------------------------------------------------------
 
 
+@pytest.mark.exercise("09.2")
 def test_form_login_accepts_the_right_password(client: TestClient) -> None:
     r = client.post("/api/v1/auth/login-form", data=ALICE)
     no_crash(r, "POST /api/v1/auth/login-form", AUTH)
@@ -271,6 +277,7 @@ def test_form_login_accepts_the_right_password(client: TestClient) -> None:
     ],
     ids=["wrong password", "unknown email"],
 )
+@pytest.mark.exercise("09.2")
 def test_form_login_refuses_wrong_credentials(client: TestClient, form: dict[str, str]) -> None:
     r = client.post("/api/v1/auth/login-form", data=form)
     no_crash(r, "POST /api/v1/auth/login-form", AUTH)
@@ -313,6 +320,7 @@ def as_values(row: list[Any]) -> list[Any]:
     return row
 
 
+@pytest.mark.exercise("09.3")
 def test_export_answers_every_item_as_csv(client: TestClient) -> None:
     client.post("/api/v1/items", json={"name": 'Mug, "large"', "price": 4.5, "tags": ["a", "b"]})
     r = client.get("/api/v1/items/export.csv")
@@ -342,6 +350,7 @@ def test_export_answers_every_item_as_csv(client: TestClient) -> None:
     )
 
 
+@pytest.mark.exercise("09.3")
 def test_export_is_streamed_line_by_line(client: TestClient) -> None:
     total = client.get("/api/v1/items?page=1&size=1").json()["total"]
     with client.stream("GET", "/api/v1/items/export.csv") as r:

@@ -173,6 +173,7 @@ def test_app_state_holds_the_resources_while_the_app_runs(app: FastAPI, client: 
 # --- shutdown ----------------------------------------------------------------------------
 
 
+@pytest.mark.exercise("11.1")
 def test_shutdown_records_a_shutdown_and_closes_the_http_client(
     app: FastAPI, client: TestClient
 ) -> None:
@@ -188,6 +189,7 @@ def test_shutdown_records_a_shutdown_and_closes_the_http_client(
     )
 
 
+@pytest.mark.exercise("11.1")
 def test_shutdown_disposes_of_the_engine(app: FastAPI, client: TestClient) -> None:
     session, _ = modules()
     disposed: list[object] = []
@@ -213,6 +215,7 @@ def test_shutdown_disposes_of_the_engine(app: FastAPI, client: TestClient) -> No
     )
 
 
+@pytest.mark.exercise("11.1")
 def test_a_restart_keeps_the_earlier_events(app: FastAPI, client: TestClient) -> None:
     before = event_count()
     with own_lifespan(app, client):
@@ -238,6 +241,7 @@ def test_system_routes_need_a_login(client: TestClient, path: str) -> None:
     )
 
 
+@pytest.mark.exercise("11.2")
 def test_status_answers_when_the_app_started(client: TestClient, app: FastAPI) -> None:
     r = logged_in(client).get("/api/v1/system/status")
     assert r.status_code == 200, (

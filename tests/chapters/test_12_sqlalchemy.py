@@ -9,6 +9,8 @@ ends in one row and a 409 however the requests interleave, connections go back).
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import re
 import secrets
@@ -23,6 +25,7 @@ from conftest import body, import_app_module, lent_out, stored_value, sync_engin
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -83,6 +86,7 @@ def test_models_declare_users_and_items(app: FastAPI) -> None:
     )
 
 
+@pytest.mark.exercise("12.1")
 def test_email_is_unique_and_indexed(app: FastAPI) -> None:
     users = import_app_module("app.db.base").Base.metadata.tables["users"]
     email = users.columns["email"]
@@ -111,6 +115,7 @@ def test_no_legacy_query_api(app_dir: Path) -> None:
 # --- users in the database ---------------------------------------------------------------
 
 
+@pytest.mark.exercise("12.2")
 def test_user_crud_persists_in_the_database(client: TestClient, own_engine: Engine) -> None:
     email = f"{unique('dana')}@example.com"
     r = client.post(USERS, json=new_user(email.upper()))
@@ -144,6 +149,7 @@ def test_user_crud_persists_in_the_database(client: TestClient, own_engine: Engi
     )
 
 
+@pytest.mark.exercise("12.2", "12.1")
 def test_duplicate_email_is_a_409_from_the_constraint(
     client: TestClient, own_engine: Engine
 ) -> None:
@@ -165,6 +171,7 @@ def test_duplicate_email_is_a_409_from_the_constraint(
     assert r.status_code == 200, f"GET {USERS}/{body(first)['id']} after a 409 answered {why(r)}"
 
 
+@pytest.mark.exercise("12.2", "12.1")
 def test_two_concurrent_creates_with_one_email(client: TestClient, own_engine: Engine) -> None:
     email = f"{unique('race')}@example.com"
     answers = in_threads(2, lambda n: client.post(USERS, json=new_user(email)))
@@ -213,6 +220,47 @@ def test_a_failed_request_leaves_no_partial_row(
     )
 
 
+@pytest.mark.until(13, "chapter 14 moves the commit into UserRepository.commit")
+@pytest.mark.exercise("12.2")
+def test_only_a_refused_email_is_a_conflict(app: FastAPI) -> None:
+    users = import_app_module("app.api.v1.routes.users")
+    if not hasattr(users, "commit_or_conflict"):
+        pytest.fail(f"{USERS_ROUTES} defines no commit_or_conflict(db): see step 4")
+    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    class LockedSession:
+        """A session whose COMMIT fails for another reason than a taken email."""
+
+        def commit(self) -> None:
+            raise locked
+
+        def rollback(self) -> None:
+            pass
+
+    class AsyncLockedSession:  # chapter 13 on: commit_or_conflict awaits the session
+        async def commit(self) -> None:
+            raise locked
+
+        async def rollback(self) -> None:
+            pass
+
+    try:
+        if inspect.iscoroutinefunction(users.commit_or_conflict):
+            asyncio.run(users.commit_or_conflict(AsyncLockedSession()))
+        else:
+            users.commit_or_conflict(LockedSession())
+    except Exception as error:  # the learner's code: any error but a conflict is right
+        raised: Exception | None = error
+    else:
+        raised = None
+    outcome = f"raised {type(raised).__name__}" if raised else "returned as if it had committed"
+    assert raised is not None and not isinstance(raised, users.ConflictError), (
+        f"commit_or_conflict, on a COMMIT that failed with OperationalError (database is "
+        f"locked), {outcome}: catch IntegrityError only (the unique index refused the "
+        f"email) and let every other error through ({USERS_ROUTES})"
+    )
+
+
 def test_current_user_is_read_from_the_database(client: TestClient) -> None:
     login = {"email": "BOB@example.com", "password": "bob-secret-1"}
     r = client.post("/api/v1/session/login", json=login)
@@ -257,6 +305,7 @@ def statements(app: FastAPI) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+@pytest.mark.exercise("12.3")
 def test_items_are_filtered_and_paged_in_sql(
     client: TestClient, own_engine: Engine, statements: list[str]
 ) -> None:

@@ -25,8 +25,9 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from workbook.server import LiveServer
@@ -37,6 +38,7 @@ INIT_DB = "app/db/init_db.py"
 ITEM_MODEL = "app/models/item.py"
 ITEM_SCHEMAS = "app/schemas/item.py"
 ITEMS_ROUTES = "app/api/v1/routes/items.py"
+USERS_ROUTES = "app/api/v1/routes/users.py"
 SYSTEM = "app/api/v1/routes/system.py"
 ITEMS = "/api/v1/items"
 USERS = "/api/v1/users"
@@ -77,6 +79,7 @@ def where(function: Callable[..., Any], app_dir: Path) -> str:
 # --- the engine and the sessions -----------------------------------------------------------
 
 
+@pytest.mark.exercise("13.1")
 def test_engine_is_async_on_the_database_of_database_url(database_url: str) -> None:
     engine = session_module().engine
     assert isinstance(engine, AsyncEngine), (
@@ -103,6 +106,7 @@ def test_engine_is_async_on_the_database_of_database_url(database_url: str) -> N
     ],
     ids=["sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg"],
 )
+@pytest.mark.exercise("13.1")
 def test_async_database_url_picks_the_async_driver(given: str, wanted: str) -> None:
     try:
         got: Any = session_module().async_database_url(given)
@@ -115,6 +119,7 @@ def test_async_database_url_picks_the_async_driver(given: str, wanted: str) -> N
     )
 
 
+@pytest.mark.exercise("13.1")
 def test_async_database_url_refuses_another_database() -> None:
     convert = session_module().async_database_url
     try:
@@ -156,6 +161,7 @@ def test_sessions_are_async_and_keep_their_values_after_a_commit() -> None:
     )
 
 
+@pytest.mark.exercise("13.2")
 def test_get_db_closes_its_session_however_the_route_ends(client: TestClient) -> None:
     found = session_module()
     get_db = found.get_db
@@ -171,6 +177,8 @@ def test_get_db_closes_its_session_however_the_route_ends(client: TestClient) ->
         gen = get_db()
         db = await gen.__anext__()
         report["session"] = type(db).__name__
+        commits: list[object] = []
+        event.listen(db.sync_session, "after_commit", commits.append)
         await db.execute(text("SELECT 1"))
         if error is None:
             await anext(gen, None)
@@ -182,6 +190,7 @@ def test_get_db_closes_its_session_however_the_route_ends(client: TestClient) ->
             except StopAsyncIteration:
                 report["through"] = False
         report["open"] = db.in_transaction() or lent_out() > before
+        report["committed"] = bool(commits)
         await db.close()  # a leak must not outlive this test
 
     # The app's connections belong to the shared client's event loop: run there.
@@ -195,10 +204,95 @@ def test_get_db_closes_its_session_however_the_route_ends(client: TestClient) ->
         f"get_db swallowed the route's exception: no except in get_db, the error must reach "
         f"FastAPI's handlers ({SESSION})"
     )
+    assert not report["committed"], (
+        f"when the route raises, get_db commits its session: what the route wrote before it "
+        f"failed must be rolled back, not kept: close the session, do not commit it, "
+        f"`async with SessionLocal() as db: yield db` ({SESSION})"
+    )
     assert not report["open"], (
         f"when the route raises, get_db leaves its session open (its connection is never "
         f"given back): `async with SessionLocal() as db: yield db` closes it whatever "
         f"happens ({SESSION})"
+    )
+
+
+# --- a taken email, in the app's words ---------------------------------------------------
+
+
+def _commit_or_conflict() -> Any:
+    found = getattr(import_app_module("app.api.v1.routes.users"), "commit_or_conflict", None)
+    if found is None:
+        pytest.fail(f"{USERS_ROUTES} defines no commit_or_conflict(db): see exercise 13.4")
+    return found
+
+
+async def _outcome(call: Any) -> Any:
+    """What an awaited call gave: its value, or the exception it raised (to quote)."""
+    try:
+        return await call
+    except Exception as error:  # the learner's code: any error is theirs to see
+        return error
+
+
+def _said(value: Any) -> str:
+    text = f"{type(value).__name__}: {value}" if isinstance(value, Exception) else repr(value)
+    return " ".join(text.split())[:160]
+
+
+@pytest.mark.until(13, "chapter 14 moves commit_or_conflict into UserRepository.commit")
+@pytest.mark.exercise("13.4")
+def test_a_taken_email_is_a_conflict_and_the_session_goes_on(client: TestClient) -> None:
+    commit_or_conflict = _commit_or_conflict()
+    maker = session_module().SessionLocal
+    user_model = import_app_module("app.models").User
+    email = f"taken-{secrets.token_hex(4)}@example.com"
+    r = client.post(USERS, json={"name": "Dana", "email": email, "password": "a-long-secret-1"})
+    assert r.status_code == 201, f"POST {USERS} of a new user answered {why(r)}"
+    seen: dict[str, Any] = {}
+
+    async def again() -> None:
+        async with maker() as db:
+            db.add(user_model(name="Dana again", email=email, password="a-long-secret-1"))
+            seen["commit"] = await _outcome(commit_or_conflict(db))
+            seen["next"] = await _outcome(db.execute(text("SELECT 1")))
+
+    # The app's connections belong to the shared client's event loop: run there.
+    client.portal.call(again)
+    got = seen["commit"]
+    assert type(got).__name__ == "ConflictError" and (
+        getattr(got, "message", None) == "Email already registered"
+    ), (
+        f"commit_or_conflict(db) with a taken email gave {_said(got)}, not "
+        f'ConflictError("Email already registered"): the driver\'s text holds the SQL and '
+        f"its parameters, the password included ({USERS_ROUTES})"
+    )
+    assert not isinstance(seen["next"], Exception), (
+        f"after commit_or_conflict refused a taken email, the session answered "
+        f"{_said(seen['next'])}: `await db.rollback()` before raising ConflictError "
+        f"({USERS_ROUTES})"
+    )
+
+
+@pytest.mark.until(13, "chapter 14 moves commit_or_conflict into UserRepository.commit")
+@pytest.mark.exercise("13.4")
+def test_only_a_refused_insert_is_a_taken_email() -> None:
+    """A locked database or a lost connection is a bug to see (a 500), not a 409."""
+    commit_or_conflict = _commit_or_conflict()
+    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    class LockedSession:
+        async def commit(self) -> None:
+            raise locked
+
+        async def rollback(self) -> None:
+            pass
+
+    # No database here: a loop of this test's own is safe.
+    got = asyncio.run(_outcome(commit_or_conflict(LockedSession())))
+    assert isinstance(got, OperationalError), (
+        f"commit_or_conflict(db), when the commit fails with OperationalError (database is "
+        f"locked), gave {_said(got)}: catch IntegrityError only, the unique index's refusal; "
+        f"any other failure is a bug that must reach the 500 handler ({USERS_ROUTES})"
     )
 
 
@@ -313,11 +407,13 @@ def test_a_client_cannot_choose_the_id(client: TestClient, own_engine: Engine) -
     ("what", "payload"),
     [
         ("a price of -1", '{"name": "NAME", "price": -1}'),
+        ("a price of 0", '{"name": "NAME", "price": 0}'),
         ("a name of spaces", '{"name": "   ", "price": 5}'),
         ("a price of Infinity", '{"name": "NAME", "price": Infinity}'),
     ],
-    ids=["negative price", "blank name", "infinite price"],
+    ids=["negative price", "zero price", "blank name", "infinite price"],
 )
+@pytest.mark.exercise("13.3")
 def test_items_are_still_validated(
     client: TestClient, own_engine: Engine, what: str, payload: str
 ) -> None:

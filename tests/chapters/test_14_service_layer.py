@@ -20,6 +20,7 @@ from conftest import body, import_app_module, lent_out, stored_value, unique, wh
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from workbook.server import LiveServer
@@ -79,9 +80,9 @@ def user_service(db: AsyncSession) -> Any:
     return services.UserService(repositories.UserRepository(db))
 
 
-def sign_up_data(email: str, name: str = "Sol") -> Any:
+def sign_up_data(email: str, name: str = "Sol", profile: Any = None) -> Any:
     schemas = import_app_module("app.schemas.user")
-    return schemas.UserCreate(name=name, email=email, password=PASSWORD)
+    return schemas.UserCreate(name=name, email=email, password=PASSWORD, profile=profile)
 
 
 # --- the layers ----------------------------------------------------------------------------
@@ -110,6 +111,7 @@ def layer_problems(path: Path, app_dir: Path, forbidden: tuple[str, ...]) -> lis
     return [f"{where}:{line} imports {module}" for line, module in sorted(found.items())]
 
 
+@pytest.mark.exercise("14.4")
 def test_each_layer_imports_only_what_it_may(app: FastAPI, app_dir: Path) -> None:
     routes = [app_dir / USERS_ROUTES, app_dir / ITEMS_ROUTES]
     missing = [str(p.relative_to(app_dir)) for p in routes if not p.is_file()]
@@ -157,6 +159,7 @@ def test_each_layer_imports_only_what_it_may(app: FastAPI, app_dir: Path) -> Non
 # --- services, without HTTP ------------------------------------------------------------------
 
 
+@pytest.mark.exercise("14.2")
 def test_user_service_works_without_http(
     client: TestClient, database_url: str, own_engine: Engine
 ) -> None:
@@ -167,7 +170,10 @@ def test_user_service_works_without_http(
     async def scenario(db: AsyncSession) -> dict[str, Any]:
         users = user_service(db)
         seen: dict[str, Any] = {"missing": await outcome(users.get(999_999))}
-        created = seen["created"] = await outcome(users.sign_up(sign_up_data(email)))
+        profile = {"bio": "Solver", "website": "https://example.com/sol"}
+        created = seen["created"] = await outcome(
+            users.sign_up(sign_up_data(email, "Sol", profile))
+        )
         if isinstance(created, Exception):
             return seen
         seen["stored_email"] = stored_value(
@@ -191,7 +197,8 @@ def test_user_service_works_without_http(
     )
     created = seen["created"]
     assert not isinstance(created, Exception) and getattr(created, "id", None), (
-        f"UserService.sign_up gave {said(created)}: build the User from the UserCreate, "
+        f"UserService.sign_up of a user with a profile gave {said(created)}: build the User "
+        f'from the UserCreate (the profile as plain values, model_dump(mode="json")), '
         f"add it through the repository, then commit ({USER_SERVICE})"
     )
     assert seen["stored_email"] == email, (
@@ -211,6 +218,7 @@ def test_user_service_works_without_http(
     )
 
 
+@pytest.mark.exercise("14.1", "14.2")
 def test_a_taken_email_raises_already_exists_and_leaves_one_row(
     client: TestClient, database_url: str, own_engine: Engine
 ) -> None:
@@ -231,10 +239,12 @@ def test_a_taken_email_raises_already_exists_and_leaves_one_row(
     )
     assert isinstance(again, errors.AlreadyExists) and "Email already registered" in str(again), (
         f'sign_up with a taken email gave {said(again)}, not AlreadyExists("Email already '
-        f'registered"): catch IntegrityError in UserRepository.commit ({USER_REPOSITORY})'
+        f'registered"): catch IntegrityError in UserRepository.commit ({USER_REPOSITORY}), '
+        f"and commit through it, await self.users.commit() ({USER_SERVICE})"
     )
 
 
+@pytest.mark.exercise("14.1")
 def test_a_script_goes_on_after_a_taken_email(
     client: TestClient, database_url: str, own_engine: Engine
 ) -> None:
@@ -292,9 +302,31 @@ def test_item_service_filters_and_pages(
     )
 
 
+@pytest.mark.exercise("14.1")
+def test_only_a_refused_insert_is_a_taken_email(app: FastAPI) -> None:
+    """A locked database or a lost connection is a bug to see (a 500), not a 409."""
+    repositories = import_app_module("app.repositories.users")
+    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    class LockedSession:
+        async def commit(self) -> None:
+            raise locked
+
+        async def rollback(self) -> None:
+            pass
+
+    got = asyncio.run(outcome(repositories.UserRepository(LockedSession()).commit()))
+    assert isinstance(got, OperationalError), (
+        f"UserRepository.commit, when the commit fails with OperationalError (database is "
+        f"locked), gave {said(got)}: catch IntegrityError only, the unique index's refusal; "
+        f"any other failure is a bug that must reach the 500 handler ({USER_REPOSITORY})"
+    )
+
+
 # --- one mapping from domain errors to HTTP ------------------------------------------------
 
 
+@pytest.mark.exercise("14.3", "14.4")
 def test_domain_errors_answer_http_through_one_table(client: TestClient) -> None:
     errors = import_app_module("app.core.errors")
     domain = import_app_module("app.domain.errors")
@@ -346,6 +378,7 @@ def fake_users(app: FastAPI) -> Iterator[dict[int, Exception]]:
         app.dependency_overrides.update(before)
 
 
+@pytest.mark.exercise("14.4")
 def test_routes_get_the_service_through_dependency_injection(
     client: TestClient, fake_users: dict[int, Exception]
 ) -> None:
@@ -360,6 +393,7 @@ def test_routes_get_the_service_through_dependency_injection(
     )
 
 
+@pytest.mark.exercise("14.3")
 def test_a_subclass_maps_like_its_base_and_an_unknown_error_is_a_500(
     client: TestClient, fake_users: dict[int, Exception]
 ) -> None:
@@ -386,6 +420,7 @@ def test_a_subclass_maps_like_its_base_and_an_unknown_error_is_a_500(
 # --- a failed request leaves nothing -------------------------------------------------------
 
 
+@pytest.mark.exercise("14.2")
 def test_a_failed_sign_up_leaves_no_partial_row(
     client: TestClient, own_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -435,6 +470,7 @@ app.dependency_overrides[get_user_service] = ForgetfulUserService
 
 
 @pytest.mark.slow
+@pytest.mark.exercise("14.3")
 def test_an_unmapped_domain_error_reaches_the_server_log(
     app_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

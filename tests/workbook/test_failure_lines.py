@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,18 +101,30 @@ def test_ruff_format_names_the_file_to_reformat(tmp_path: Path) -> None:
     assert "app/main.py would be reformatted" in line, table
 
 
+RAW_TEST = """
+from app.lookup import find
+
+
+def test_find():
+    find("no-such-session")
+"""
+
+
 def test_a_raw_error_names_where_the_app_raised_it(tmp_path: Path) -> None:
-    folder = checkpoint("10", tmp_path)
-    deps = folder / "app/api/deps.py"
-    source = deps.read_text()
-    lookup = (
-        "    user_id = SESSIONS.get(token)\n"
-        "    user = USERS.get(user_id) if user_id is not None else None\n"
+    """A KeyError out of the learner's code, not an assertion: the line says where."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("")
+    lookup = "SESSIONS = {}\n\n\ndef find(token):\n    return SESSIONS[token]\n"
+    (tmp_path / "app/lookup.py").write_text(lookup)
+    (tmp_path / "test_raw.py").write_text(RAW_TEST)
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pytest", str(tmp_path / "test_raw.py"), "--tb=line", "-q"]
+    command += ["-p", "workbook.check_plugin", f"--workbook-report={report}"]
+    command += ["-p", "no:cacheprovider", "-o", "addopts="]
+    env = {**os.environ, "WORKBOOK_APP_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env)
+    [result] = json.loads(report.read_text())
+    assert result["message"] == "KeyError: 'no-such-session' (raised in app/lookup.py, line 5)", (
+        result
     )
-    assert lookup in source
-    deps.write_text(source.replace(lookup, "    user = USERS.get(SESSIONS[token])\n"))
-    raised = source[: source.index(lookup)].count("\n") + 1
-    table = run_check(resolve("10"), folder, slow="none", earlier=False).table()
-    assert f"KeyError: 'no-such-session' (raised in app/api/deps.py, line {raised})" in arrows(
-        table
-    ), table

@@ -19,7 +19,7 @@ from workbook import paths, postgres
 from workbook.appcells import app_cells, file_text
 from workbook.build import differences, read_notebook
 from workbook.chapters import Chapter, checkpoint_before
-from workbook.check import run_check
+from workbook.check import Result, run_check
 from workbook.execute import run_notebook
 from workbook.markers import find_blocks, replace_blocks, stub_lines
 from workbook.server import LiveServer
@@ -117,17 +117,35 @@ def test_each_wrong_answer_fails_with_a_line_that_names_its_exercise(
     wrong: WrongAnswer, fresh_checkpoint: Callable[[Chapter], Path]
 ) -> None:
     """Invariant 8: a plausible wrong answer, alone in the reference app, fails the check,
-    and one of its failure lines starts with the exercise it got wrong."""
+    and one of its failure lines starts with the exercise it got wrong (or, when the app no
+    longer imports, names the exercise's file and line)."""
     workspace = fresh_checkpoint(wrong.chapter)
     write_into(wrong, workspace)
     report = run_check(wrong.chapter, workspace)
     assert report.results, f"no test ran:\n{report.output}"
     assert not report.ok, f"wrong answer {wrong.id} passes every test:\n{wrong.code}"
-    named = [r for r in report.results if r.failed and f"exercise {wrong.exercise}" in r.message]
+    # An app that no longer imports stops every test: its one line names the file
+    # and the line of the exercise instead.
+    where = Path(exercise_blocks(wrong.chapter)[wrong.exercise][0].path).name
+    named = [
+        r
+        for r in report.results
+        if r.failed
+        and (
+            wrong.exercise in _exercises_named(r)
+            or ("does not import" in r.message and where in r.message)
+        )
+    ]
     assert named, (
         f"wrong answer {wrong.id} fails, but no line names exercise {wrong.exercise} "
         f"(mark the test that catches it @pytest.mark.exercise(...)):\n{report.table()}"
     )
+
+
+def _exercises_named(result: Result) -> list[str]:
+    """``["14.1", "14.2"]`` of a line ``exercise 14.1, 14.2: ...`` (check_plugin.message)."""
+    named = re.match(r"exercise ([\d., ]+):", result.message)
+    return named[1].replace(" ", "").split(",") if named else []
 
 
 def test_a_chapter_with_wrong_answers_has_two_for_each_exercise() -> None:
