@@ -8,7 +8,9 @@ reports/), then prints:
   the tests, as if on one core), per chapter where they are per chapter;
 - a projection for 28 chapters: each per-chapter stage fitted as a line
   a + b·N over the chapters that exist (b > 0 where a chapter's work grows
-  with the chapters before it, as the check at the end of each solution does),
+  with the chapters before it, as the check at the end of each solution does);
+  the runs of one exercise or one wrong answer each fitted per run, times the
+  mean number per chapter;
   the runs at the latest checkpoint and the tooling tests scaled with the
   number of chapters, and the wall-clock time from the parallel efficiency
   of this run;
@@ -73,6 +75,12 @@ WHOLE_COURSE = {
 TOOLING = "tooling tests"
 
 
+# Stages of one run per exercise or wrong answer: projected per run, since a chapter
+# has about as many exercises as any other (not more as the course goes on).
+PER_RUN = ("each exercise left undone (4)", "each wrong answer (8)")
+runs: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+
+
 def group(durations: dict[str, float]) -> tuple[dict[str, dict[int, float]], dict[str, float]]:
     """Seconds per stage and chapter, and seconds of the whole-course stages."""
     per_chapter: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
@@ -82,6 +90,7 @@ def group(durations: dict[str, float]) -> tuple[dict[str, dict[int, float]], dic
             number = classify(nodeid)
             if number:
                 per_chapter[stage][int(number)] += seconds
+                runs[stage][int(number)] += 1
                 break
         else:
             stage = next((s for s, prefix in WHOLE_COURSE.items() if nodeid == prefix), TOOLING)
@@ -152,10 +161,19 @@ def main() -> None:
         first = min(points)
         # The PostgreSQL own-chapter runs stop before the latest checkpoint.
         last = target - 1 if stage.startswith("own chapter") else target
-        then = projected(points, first, last)
-        a, b = line_fit(points)
+        if stage in PER_RUN:
+            count = runs[stage]
+            per_run = {n: seconds / count[n] for n, seconds in points.items()}
+            each = statistics.mean(count.values())
+            then = each * projected(per_run, first, last)
+            a, b = line_fit(per_run)
+            fit = f"{each:4.1f} runs of {a:4.2f} + {b:4.3f}·N"
+        else:
+            then = projected(points, first, last)
+            a, b = line_fit(points)
+            fit = f"per chapter {a:5.1f} + {b:4.2f}·N"
         serial_now, serial_then = serial_now + now, serial_then + then
-        print(f"  {stage:<48} {now:7.1f}  per chapter {a:5.1f} + {b:4.2f}·N  -> {then:7.1f}")
+        print(f"  {stage:<48} {now:7.1f}  {fit:>25}  -> {then:7.1f}")
     for stage in (*WHOLE_COURSE, TOOLING):
         now = whole.get(stage, 0.0)
         then = now * target / max(chapters, 1)  # each runs every chapter's tests once

@@ -140,6 +140,7 @@ def run_check(
     slow: Slow = "own",
     postgres: str | None = None,
     earlier: bool = True,
+    exercise: str | None = None,
 ) -> CheckReport:
     """Chapter tests up to ``chapter``; slow gates: the chapter's own, all or none.
 
@@ -152,6 +153,7 @@ def run_check(
     run on a new database there instead of a SQLite file (workbook/postgres.py).
     ``earlier=False``: the chapter's own tests only (the verification's
     per-chapter runs, which leave the earlier chapters to other runs).
+    ``exercise`` ("05.2"): only the tests marked as catching its mistakes.
     """
     if not (app_dir / "app").is_dir():
         raise WorkbookError(f"{app_dir} has no app/ package; run the chapter's %%app cells first")
@@ -162,10 +164,13 @@ def run_check(
             raise WorkbookError(f"{reason}: start PostgreSQL, or run the check without it")
         database[postgres_server.SERVER_VARIABLE] = postgres
     files = test_files(chapter, earlier)
+    only = [f"--workbook-exercise={exercise}"] if exercise else []
     if slow != "own":
-        return _run_pytest(chapter, app_dir, files, _SLOW_OPTION[slow], database)
+        return _run_pytest(chapter, app_dir, files, _SLOW_OPTION[slow] + only, database)
     started = time.perf_counter()
-    report = _run_pytest(chapter, app_dir, files[-1:], ["--workbook-select=own-fast"], database)
+    report = _run_pytest(
+        chapter, app_dir, files[-1:], ["--workbook-select=own-fast", *only], database
+    )
     if not report.ok:
         report.earlier_not_run = len(files) > 1
         return report
@@ -179,7 +184,9 @@ def run_check(
         parts = [*_halves(files[:-1]), files[-1:]]
     with ThreadPoolExecutor(len(parts)) as pool:
         rest = pool.map(
-            lambda part: _run_pytest(chapter, app_dir, part, ["--workbook-select=rest"], database),
+            lambda part: _run_pytest(
+                chapter, app_dir, part, ["--workbook-select=rest", *only], database
+            ),
             [part for part in parts if part],
         )
         for part in rest:

@@ -26,6 +26,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--workbook-fast", action="store_true", help="leave out the slow gates (mypy, servers)"
     )
+    parser.addoption("--workbook-exercise", help="only the tests that catch this exercise")
     parser.addoption(
         "--workbook-select",
         choices=("own-fast", "rest"),
@@ -33,6 +34,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "test of a learner's check: the earlier chapters' fast tests, the gates every "
         "chapter keeps (mypy) and the chapter's own slow tests",
     )
+
+
+def _catches(item: pytest.Item, exercise: str | None) -> bool:
+    """``--workbook-exercise 05.2``: only the tests marked as catching that exercise's
+    mistakes (the wrong-answer invariant needs no other)."""
+    marker = item.get_closest_marker("exercise")
+    return exercise is None or (marker is not None and exercise in marker.args)
 
 
 def _superseded(item: pytest.Item, chapter: int | None) -> bool:
@@ -65,10 +73,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     chapter = config.getoption("--workbook-chapter")
     fast = config.getoption("--workbook-fast")
     select = config.getoption("--workbook-select")
+    exercise = config.getoption("--workbook-exercise")
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        gone = _superseded(item, chapter) or (fast and _is_slow(item))
+        gone = (
+            _superseded(item, chapter) or (fast and _is_slow(item)) or not _catches(item, exercise)
+        )
         (drop if gone or not _selected(item, chapter, select) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

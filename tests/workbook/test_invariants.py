@@ -101,7 +101,8 @@ def test_each_exercise_left_undone_fails_the_chapter_tests(
         cell.body, blocks, {block_index: stub_lines(blocks[block_index], label)}
     )
     (workspace / cell.path).write_text(file_text(stubbed, label))
-    report = run_check(chapter, workspace)
+    # The chapter's own tests are the ones that must tell the stub apart.
+    report = run_check(chapter, workspace, earlier=False)
     assert report.results, f"no test ran:\n{report.output}"
     assert not report.ok, f"exercise {label} left as its stub still passes every test"
 
@@ -121,7 +122,8 @@ def test_each_wrong_answer_fails_with_a_line_that_names_its_exercise(
     longer imports, names the exercise's file and line)."""
     workspace = fresh_checkpoint(wrong.chapter)
     write_into(wrong, workspace)
-    report = run_check(wrong.chapter, workspace)
+    # Only the tests marked as catching the exercise can name it: no other need run.
+    report = run_check(wrong.chapter, workspace, earlier=False, exercise=wrong.exercise)
     assert report.results, f"no test ran:\n{report.output}"
     assert not report.ok, f"wrong answer {wrong.id} passes every test:\n{wrong.code}"
     # An app that no longer imports stops every test: its one line names the file
