@@ -12,7 +12,7 @@ import os
 import secrets
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,6 +136,20 @@ def _where(error: Exception) -> str:
         frame = (mine or frames)[-1]
         where = f"({Path(frame.filename).name}, line {frame.lineno})"
     return "" if where in str(error) else f" {where}"
+
+
+async def outcome(call: Awaitable[Any]) -> Any:
+    """What an awaited call gave: its value, or the exception it raised (to quote)."""
+    try:
+        return await call
+    except Exception as error:  # the learner's code: any error is theirs to see
+        return error
+
+
+def said(value: Any) -> str:
+    """A value or an exception, on one short line (a driver's error spans several)."""
+    text = f"{type(value).__name__}: {value}" if isinstance(value, Exception) else repr(value)
+    return " ".join(text.split())[:160]
 
 
 def body(response: httpx.Response) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, lent_out, stored_value, why
+from conftest import body, import_app_module, lent_out, outcome, said, stored_value, why
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -226,19 +226,6 @@ def _commit_or_conflict() -> Any:
     return found
 
 
-async def _outcome(call: Any) -> Any:
-    """What an awaited call gave: its value, or the exception it raised (to quote)."""
-    try:
-        return await call
-    except Exception as error:  # the learner's code: any error is theirs to see
-        return error
-
-
-def _said(value: Any) -> str:
-    text = f"{type(value).__name__}: {value}" if isinstance(value, Exception) else repr(value)
-    return " ".join(text.split())[:160]
-
-
 @pytest.mark.until(13, "chapter 14 moves commit_or_conflict into UserRepository.commit")
 @pytest.mark.exercise("13.4")
 def test_a_taken_email_is_a_conflict_and_the_session_goes_on(client: TestClient) -> None:
@@ -253,8 +240,8 @@ def test_a_taken_email_is_a_conflict_and_the_session_goes_on(client: TestClient)
     async def again() -> None:
         async with maker() as db:
             db.add(user_model(name="Dana again", email=email, password="a-long-secret-1"))
-            seen["commit"] = await _outcome(commit_or_conflict(db))
-            seen["next"] = await _outcome(db.execute(text("SELECT 1")))
+            seen["commit"] = await outcome(commit_or_conflict(db))
+            seen["next"] = await outcome(db.execute(text("SELECT 1")))
 
     # The app's connections belong to the shared client's event loop: run there.
     client.portal.call(again)
@@ -262,13 +249,13 @@ def test_a_taken_email_is_a_conflict_and_the_session_goes_on(client: TestClient)
     assert type(got).__name__ == "ConflictError" and (
         getattr(got, "message", None) == "Email already registered"
     ), (
-        f"commit_or_conflict(db) with a taken email gave {_said(got)}, not "
+        f"commit_or_conflict(db) with a taken email gave {said(got)}, not "
         f'ConflictError("Email already registered"): the driver\'s text holds the SQL and '
         f"its parameters, the password included ({USERS_ROUTES})"
     )
     assert not isinstance(seen["next"], Exception), (
         f"after commit_or_conflict refused a taken email, the session answered "
-        f"{_said(seen['next'])}: `await db.rollback()` before raising ConflictError "
+        f"{said(seen['next'])}: `await db.rollback()` before raising ConflictError "
         f"({USERS_ROUTES})"
     )
 
@@ -288,10 +275,10 @@ def test_only_a_refused_insert_is_a_taken_email() -> None:
             pass
 
     # No database here: a loop of this test's own is safe.
-    got = asyncio.run(_outcome(commit_or_conflict(LockedSession())))
+    got = asyncio.run(outcome(commit_or_conflict(LockedSession())))
     assert isinstance(got, OperationalError), (
         f"commit_or_conflict(db), when the commit fails with OperationalError (database is "
-        f"locked), gave {_said(got)}: catch IntegrityError only, the unique index's refusal; "
+        f"locked), gave {said(got)}: catch IntegrityError only, the unique index's refusal; "
         f"any other failure is a bug that must reach the 500 handler ({USERS_ROUTES})"
     )
 

@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import body, import_app_module, lent_out, stored_value, unique, why
+from conftest import (
+    body,
+    import_app_module,
+    lent_out,
+    outcome,
+    said,
+    stored_value,
+    unique,
+    why,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -58,20 +67,6 @@ def run_in_a_session(database_url: str, scenario: Callable[[AsyncSession], Await
             await engine.dispose()
 
     return asyncio.run(main())
-
-
-async def outcome(call: Awaitable[Any]) -> Any:
-    """What an awaited call gave: its value, or the exception it raised (to quote)."""
-    try:
-        return await call
-    except Exception as error:  # the learner's code: any error is theirs to see
-        return error
-
-
-def said(value: Any) -> str:
-    """A value or an exception, on one short line (a driver's error spans several)."""
-    text = f"{type(value).__name__}: {value}" if isinstance(value, Exception) else repr(value)
-    return " ".join(text.split())[:160]
 
 
 def user_service(db: AsyncSession) -> Any:
