@@ -159,7 +159,22 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         _results.append({"nodeid": report.nodeid, "outcome": "error", "message": message(report)})
 
 
+# "coroutine 'X' was never awaited", by test: pytest hands warnings over once a test
+# is done, after its report, so they join its failure line at the end.
+_never_awaited: dict[str, str] = {}
+
+
+def pytest_warning_recorded(warning_message: Any, when: str, nodeid: str, location: object) -> None:
+    text = str(warning_message.message)
+    if nodeid and "was never awaited" in text:
+        _never_awaited.setdefault(nodeid, text)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    for result in _results:
+        hint = _never_awaited.get(result["nodeid"])
+        if hint and result["outcome"] in ("failed", "error"):
+            result["message"] += f" ({hint}: a missing await?)"
     target = session.config.getoption("--workbook-report")
     if target:
         Path(target).write_text(json.dumps(_results, indent=1))

@@ -128,3 +128,32 @@ def test_a_raw_error_names_where_the_app_raised_it(tmp_path: Path) -> None:
     assert result["message"] == "KeyError: 'no-such-session' (raised in app/lookup.py, line 5)", (
         result
     )
+
+
+NOT_AWAITED_TEST = """
+from app.lookup import fetch
+
+
+def test_fetch():
+    fetch("ada")
+    assert False, "fetch gave nothing"
+"""
+
+
+def test_a_coroutine_never_awaited_is_named_on_the_failure_line(tmp_path: Path) -> None:
+    """A missing await fails somewhere else; the line says which call was never awaited."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("")
+    (tmp_path / "app/lookup.py").write_text("async def fetch(name):\n    return name\n")
+    (tmp_path / "test_await.py").write_text(NOT_AWAITED_TEST)
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pytest", str(tmp_path / "test_await.py"), "--tb=line"]
+    command += ["-q", "-p", "workbook.check_plugin", f"--workbook-report={report}"]
+    command += ["-p", "no:cacheprovider", "-o", "addopts="]
+    env = {**os.environ, "WORKBOOK_APP_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env)
+    [result] = json.loads(report.read_text())
+    assert result["message"] == (
+        "fetch gave nothing (coroutine 'fetch' was never awaited: a missing await?)"
+    ), result
