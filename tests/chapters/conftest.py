@@ -138,6 +138,30 @@ def _where(error: Exception) -> str:
     return "" if where in str(error) else f" {where}"
 
 
+def locked_session(*, awaitable: bool = True) -> Any:
+    """A session whose COMMIT fails for another reason than a taken email (a locked
+    database): code that turns every error into a conflict is caught with it."""
+    from sqlalchemy.exc import OperationalError
+
+    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    class LockedSession:
+        def commit(self) -> None:
+            raise locked
+
+        def rollback(self) -> None:
+            pass
+
+    class AsyncLockedSession:
+        async def commit(self) -> None:
+            raise locked
+
+        async def rollback(self) -> None:
+            pass
+
+    return AsyncLockedSession() if awaitable else LockedSession()
+
+
 async def outcome(call: Awaitable[Any]) -> Any:
     """What an awaited call gave: its value, or the exception it raised (to quote)."""
     try:

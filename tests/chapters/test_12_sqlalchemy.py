@@ -9,8 +9,6 @@ ends in one row and a 409 however the requests interleave, connections go back).
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import re
 import secrets
@@ -21,11 +19,19 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, lent_out, stored_value, sync_engine_of, unique, why
+from conftest import (
+    body,
+    import_app_module,
+    lent_out,
+    locked_session,
+    stored_value,
+    sync_engine_of,
+    unique,
+    why,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -220,35 +226,14 @@ def test_a_failed_request_leaves_no_partial_row(
     )
 
 
-@pytest.mark.until(13, "chapter 14 moves the commit into UserRepository.commit")
+@pytest.mark.until(12, "chapter 13 makes commit_or_conflict async: test_13 checks it there")
 @pytest.mark.exercise("12.2")
 def test_only_a_refused_email_is_a_conflict(app: FastAPI) -> None:
     users = import_app_module("app.api.v1.routes.users")
     if not hasattr(users, "commit_or_conflict"):
         pytest.fail(f"{USERS_ROUTES} defines no commit_or_conflict(db): see step 4")
-    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
-
-    class LockedSession:
-        """A session whose COMMIT fails for another reason than a taken email."""
-
-        def commit(self) -> None:
-            raise locked
-
-        def rollback(self) -> None:
-            pass
-
-    class AsyncLockedSession:  # chapter 13 on: commit_or_conflict awaits the session
-        async def commit(self) -> None:
-            raise locked
-
-        async def rollback(self) -> None:
-            pass
-
     try:
-        if inspect.iscoroutinefunction(users.commit_or_conflict):
-            asyncio.run(users.commit_or_conflict(AsyncLockedSession()))
-        else:
-            users.commit_or_conflict(LockedSession())
+        users.commit_or_conflict(locked_session(awaitable=False))
     except Exception as error:  # the learner's code: any error but a conflict is right
         raised: Exception | None = error
     else:

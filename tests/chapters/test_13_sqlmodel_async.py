@@ -20,7 +20,16 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, lent_out, outcome, said, stored_value, why
+from conftest import (
+    body,
+    import_app_module,
+    lent_out,
+    locked_session,
+    outcome,
+    said,
+    stored_value,
+    why,
+)
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -265,17 +274,8 @@ def test_a_taken_email_is_a_conflict_and_the_session_goes_on(client: TestClient)
 def test_only_a_refused_insert_is_a_taken_email() -> None:
     """A locked database or a lost connection is a bug to see (a 500), not a 409."""
     commit_or_conflict = _commit_or_conflict()
-    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
-
-    class LockedSession:
-        async def commit(self) -> None:
-            raise locked
-
-        async def rollback(self) -> None:
-            pass
-
     # No database here: a loop of this test's own is safe.
-    got = asyncio.run(outcome(commit_or_conflict(LockedSession())))
+    got = asyncio.run(outcome(commit_or_conflict(locked_session())))
     assert isinstance(got, OperationalError), (
         f"commit_or_conflict(db), when the commit fails with OperationalError (database is "
         f"locked), gave {said(got)}: catch IntegrityError only, the unique index's refusal; "

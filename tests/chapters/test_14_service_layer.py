@@ -20,6 +20,7 @@ from conftest import (
     body,
     import_app_module,
     lent_out,
+    locked_session,
     outcome,
     said,
     stored_value,
@@ -301,16 +302,7 @@ def test_item_service_filters_and_pages(
 def test_only_a_refused_insert_is_a_taken_email(app: FastAPI) -> None:
     """A locked database or a lost connection is a bug to see (a 500), not a 409."""
     repositories = import_app_module("app.repositories.users")
-    locked = OperationalError("COMMIT", {}, Exception("database is locked"))
-
-    class LockedSession:
-        async def commit(self) -> None:
-            raise locked
-
-        async def rollback(self) -> None:
-            pass
-
-    got = asyncio.run(outcome(repositories.UserRepository(LockedSession()).commit()))
+    got = asyncio.run(outcome(repositories.UserRepository(locked_session()).commit()))
     assert isinstance(got, OperationalError), (
         f"UserRepository.commit, when the commit fails with OperationalError (database is "
         f"locked), gave {said(got)}: catch IntegrityError only, the unique index's refusal; "
