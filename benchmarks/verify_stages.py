@@ -14,8 +14,8 @@ reports/), then prints:
   the runs at the latest checkpoint and the tooling tests scaled with the
   number of chapters, and the wall-clock time from the parallel efficiency
   of this run;
-- with --setup, also a fresh install (a new virtual environment and
-  `pip install .`, as `make setup` does on a fresh clone), timed in the same run;
+- with --setup, also a fresh `make setup` (benchmarks/setup_speed.py), timed
+  in the same run;
 - beside them, the baseline of benchmarks/check_speed.py (a bare pytest run
   of one TestClient test) measured before and after, since a machine's pace
   drifts from one day (and one minute) to the next.
@@ -28,17 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 
 from check_speed import bare_baseline  # type: ignore[import-not-found]  # this folder
+from setup_speed import fresh_setup_seconds  # type: ignore[import-not-found]  # this folder
 
 from workbook import paths
 from workbook.timings import CHECKPOINT_TESTS, EXERCISE_TEST, LEARNER_TEST, WRONG_ANSWER_TEST
@@ -111,23 +108,6 @@ def line_fit(points: dict[int, float]) -> tuple[float, float]:
 def projected(points: dict[int, float], first: int, last: int) -> float:
     a, b = line_fit(points)
     return sum(max(a + b * n, 0.0) for n in range(first, last + 1))
-
-
-def fresh_setup_seconds() -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        # A copy of what the package is made of: pip would write build/ into the clone.
-        source = Path(tmp) / "source"
-        source.mkdir()
-        for name in ("pyproject.toml", "README.md"):
-            shutil.copy(paths.ROOT / name, source / name)
-        shutil.copytree(paths.ROOT / "workbook", source / "workbook")
-        venv = Path(tmp) / "venv"
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        subprocess.run([*pip, "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, str(source)], check=True)
-        return time.perf_counter() - started
 
 
 def main() -> None:

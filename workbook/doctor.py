@@ -19,13 +19,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from . import paths
+from . import lockfile, paths
 from .errors import WorkbookError
 
-REINSTALL = f"run `{sys.executable} -m pip install -e {paths.ROOT}`"
+REINSTALL = f"run `make clean setup` in {paths.ROOT} (it installs requirements.lock)"
 KERNEL = "python3"
 KERNEL_TIMEOUT = 60.0
-_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*==\s*([^\s;,]+)\s*$")
 _REQUIRES_PYTHON = re.compile(r">=\s*(\d+)\.(\d+)")
 
 
@@ -77,17 +76,6 @@ def _project_table_simple(text: str) -> dict[str, object]:
     return found
 
 
-def pins(text: str) -> dict[str, str]:
-    """The exactly pinned dependencies of a pyproject.toml, ``{name: version}``."""
-    dependencies = _project_table(text).get("dependencies", [])
-    found = {}
-    for requirement in dependencies if isinstance(dependencies, list) else []:
-        match = _PIN.match(str(requirement))
-        if match:
-            found[match[1]] = match[2]
-    return found
-
-
 def minimum_python(text: str) -> tuple[int, int]:
     """The oldest Python ``requires-python`` allows (3.10 when it says nothing)."""
     match = _REQUIRES_PYTHON.search(str(_project_table(text).get("requires-python", "")))
@@ -114,11 +102,21 @@ def _installed(name: str) -> str | None:
         return None
 
 
+def locked_here() -> dict[str, str]:
+    """The pins of requirements.lock that apply to this machine, ``{name: version}``."""
+    if not lockfile.LOCK.exists():
+        return {}
+    try:
+        from packaging.markers import Marker
+    except ImportError:  # a broken environment: the pins for every platform are enough to tell
+        return {pin.name: pin.version for pin in lockfile.read() if pin.marker is None}
+    here = (pin for pin in lockfile.read() if pin.marker is None or Marker(pin.marker).evaluate())
+    return {pin.name: pin.version for pin in here}
+
+
 def check_pins(wanted: dict[str, str], installed: Callable[[str], str | None]) -> Result:
     if not wanted:
-        return Result(
-            "packages", False, f"no pinned dependencies found in {paths.ROOT}/pyproject.toml"
-        )
+        return Result("packages", False, f"no pins found in {lockfile.LOCK}: restore it from git")
     wrong = []
     for name, version in sorted(wanted.items()):
         have = installed(name)
@@ -128,7 +126,7 @@ def check_pins(wanted: dict[str, str], installed: Callable[[str], str | None]) -
             wrong.append(f"{name} is {have}, not {version}")
     if wrong:
         return Result("packages", False, f"{'; '.join(wrong)}: {REINSTALL}")
-    return Result("packages", True, f"all {len(wanted)} pins of pyproject.toml installed")
+    return Result("packages", True, f"all {len(wanted)} pins of {lockfile.LOCK.name} installed")
 
 
 def check_port(host: str = "127.0.0.1") -> Result:
@@ -235,7 +233,7 @@ def checks(workspace: Path) -> list[Check]:
     text = _pyproject()
     return [
         ("python", lambda: check_python(tuple(sys.version_info[:3]), minimum_python(text))),
-        ("packages", lambda: check_pins(pins(text), _installed)),
+        ("packages", lambda: check_pins(locked_here(), _installed)),
         ("port", check_port),
         ("kernel", check_kernel),
         ("workspace", lambda: check_workspace(workspace)),
