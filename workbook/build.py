@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import nbformat
 
 from . import paths
 from .appcells import app_cells, file_text
-from .chapters import START, all_chapters
+from .chapters import START, Chapter, all_chapters
 from .errors import WorkbookError
 from .transforms import learner_notebook
 
@@ -41,19 +42,24 @@ def dump_notebook(notebook: nbformat.NotebookNode) -> bytes:
     return (text + "\n").encode()
 
 
+def chapter_states() -> Iterator[tuple[Chapter, nbformat.NotebookNode, dict[str, str]]]:
+    """Each chapter's solution, its learner notebook, and the app's files at its end."""
+    state: dict[str, str] = {}
+    for chapter in all_chapters():
+        solution = read_notebook(chapter.solution)
+        learner = learner_notebook(solution, chapter.solution.name, chapter.number, dict(state))
+        for cell in app_cells(solution, chapter.solution.name):
+            state[cell.path] = file_text(cell.body, f"{chapter.solution.name}, cell {cell.index}")
+        yield chapter, learner, dict(state)
+
+
 def expected_files() -> dict[str, bytes]:
     """Every generated file, by path relative to the repository."""
     files: dict[str, bytes] = {f"checkpoints/{START}/.gitkeep": b""}
-    state: dict[str, bytes] = {}
-    for chapter in all_chapters():
-        solution = read_notebook(chapter.solution)
-        learner = learner_notebook(solution, chapter.solution.name, chapter.number)
+    for chapter, learner, state in chapter_states():
         files[f"chapters/{chapter.name}.ipynb"] = dump_notebook(learner)
-        for cell in app_cells(solution, chapter.solution.name):
-            where = f"{chapter.solution.name}, cell {cell.index}"
-            state[cell.path] = file_text(cell.body, where).encode()
-        for relative, data in state.items():
-            files[f"checkpoints/{chapter.name}/{relative}"] = data
+        for relative, text in state.items():
+            files[f"checkpoints/{chapter.name}/{relative}"] = text.encode()
     return files
 
 

@@ -26,11 +26,10 @@ import nbformat
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 
-from .build import read_notebook
+from .build import chapter_states, read_notebook
 from .chapters import Chapter, all_chapters
 from .errors import WorkbookError
 from .titlecell import TitleCell, parse_title_cell
-from .transforms import learner_notebook
 
 WORKBOOK = "FastAPI Mastery Workbook"
 INDEX = "index.html"
@@ -82,10 +81,11 @@ class Page:
 
 def _pages(*, learner: bool) -> list[Page]:
     pages = []
+    learners = (
+        {chapter.name: notebook for chapter, notebook, _ in chapter_states()} if learner else {}
+    )
     for chapter in all_chapters():
-        notebook = read_notebook(chapter.solution)
-        if learner:
-            notebook = learner_notebook(notebook, chapter.solution.name, chapter.number)
+        notebook = learners.get(chapter.name) or read_notebook(chapter.solution)
         first = next((c.source for c in notebook.cells if c.cell_type == "markdown"), "")
         pages.append(Page(chapter, parse_title_cell(first), notebook))
     return pages

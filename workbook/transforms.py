@@ -6,10 +6,13 @@ Each step takes a notebook and returns a new one; none changes its input.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .appcells import MAGIC
+import nbformat
+
+from .appcells import MAGIC, app_cells, file_text
 from .errors import WorkbookError
 from .markers import find_blocks, replace_blocks, stub_lines
 
@@ -49,6 +52,62 @@ def stub_exercises(notebook: Notebook, name: str, chapter: int) -> Notebook:
     return new
 
 
+# A diff longer than this is no shorter to read than the file itself.
+LONGEST_DIFF = 40
+
+
+def _changes(old: str, new: str) -> list[str]:
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), n=1, lineterm="")
+    return [line for line in lines if not line.startswith(("---", "+++"))]
+
+
+def mark_rewrites(before: Mapping[str, str]) -> Step:
+    """Before each %%app cell that rewrites a file, what changed in it (``before``: the
+    files at the start of the chapter). A cell without an exercise whose diff says it
+    all is folded: the learner reads the diff, and opens the whole file if curious."""
+
+    def step(notebook: Notebook, name: str, chapter: int) -> Notebook:
+        new = copy.deepcopy(notebook)
+        files = dict(before)
+        cells = []
+        app = {cell.index: cell for cell in app_cells(new, name)}
+        for index, cell in enumerate(new.cells):
+            written = app.get(index)
+            if written and written.path in files:
+                text = file_text(written.body, f"{name}, cell {index}")
+                cells.append(_what_changed(written.path, files[written.path], text, cell))
+            if written:
+                files[written.path] = file_text(written.body, f"{name}, cell {index}")
+            cells.append(cell)
+        new.cells = cells
+        return new
+
+    return step
+
+
+def _what_changed(path: str, old: str, new: str, cell: Any) -> Any:
+    changes = _changes(old, new)
+    added = sum(line.startswith("+") for line in changes)
+    removed = sum(line.startswith("-") for line in changes)
+    counts = f"{added} lines added, {removed} removed, {len(new.splitlines())} in all"
+    if not changes:
+        text = f"**`{path}` again**, unchanged: run the cell below as it is."
+    elif len(changes) > LONGEST_DIFF:
+        text = f"**`{path}` again**, largely rewritten ({counts}): read it whole below."
+    else:
+        where = "the cell below"
+        if "# TODO exercise" not in cell.source:
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+            where += " (folded: click it to read the whole file)"
+        diff = "\n".join(changes)
+        text = f"**`{path}` again**, what changed ({counts}), written by {where}:"
+        text += f"\n\n```diff\n{diff}\n```"
+    marker = nbformat.v4.new_markdown_cell(text)  # type: ignore[no-untyped-call]
+    marker.metadata = {"tags": ["what-changed"]}
+    marker.id = f"{cell.get('id', 'app')}-changes"[-64:]  # stable: the build must be pure
+    return marker
+
+
 def fold_hints(notebook: Notebook, name: str, chapter: int) -> Notebook:
     new = copy.deepcopy(notebook)
     for cell in new.cells:
@@ -67,12 +126,12 @@ def clear_outputs(notebook: Notebook, name: str, chapter: int) -> Notebook:
 
 
 def clean_metadata(notebook: Notebook, name: str, chapter: int) -> Notebook:
-    """Keep only what Jupyter needs: the kernel and each cell's tags."""
+    """Keep only what Jupyter needs: the kernel, each cell's tags and folding."""
     new = copy.deepcopy(notebook)
     new.metadata = {k: v for k, v in new.metadata.items() if k == "kernelspec"}
     for cell in new.cells:
-        tags = cell.get("metadata", {}).get("tags")
-        cell.metadata = {"tags": tags} if tags else {}
+        kept = {k: v for k, v in cell.get("metadata", {}).items() if k in ("tags", "jupyter")}
+        cell.metadata = {k: v for k, v in kept.items() if v}
     return new
 
 
@@ -88,8 +147,15 @@ LEARNER_PIPELINE: tuple[Step, ...] = (
 )
 
 
-def learner_notebook(solution: Notebook, name: str, chapter: int) -> Notebook:
+def learner_notebook(
+    solution: Notebook, name: str, chapter: int, before: Mapping[str, str] | None = None
+) -> Notebook:
+    """The learner's notebook; with ``before`` (the app's files at the chapter's start),
+    each rewritten file is introduced by what changed in it."""
+    steps = list(LEARNER_PIPELINE)
+    if before is not None:
+        steps.insert(steps.index(stub_exercises) + 1, mark_rewrites(before))
     notebook = solution
-    for step in LEARNER_PIPELINE:
+    for step in steps:
         notebook = step(notebook, name, chapter)
     return notebook

@@ -118,3 +118,28 @@ def test_rebuilding_after_a_solution_change_keeps_no_needless_copies(repo: Path)
         "wrote checkpoints/02_more/app/extra.py",
     ]
     assert not (repo / "workspace-backups").exists()
+
+
+def test_a_rewritten_file_is_introduced_by_what_changed_in_it(repo: Path) -> None:
+    third = notebook(
+        new_code_cell("%%app app/main.py\nx = 1\ny = 2\nw = 4"),  # one line added, no exercise
+        new_code_cell(
+            "%%app app/main.py\nx = 1\ny = 2\nw = 4\n### BEGIN SOLUTION v\nv = 5\n### END SOLUTION"
+        ),
+        new_code_cell("%%app app/main.py\n" + "\n".join(f"n{i} = {i}" for i in range(50))),
+        new_code_cell("%%app app/extra.py\nz = 3"),  # written by chapter 02, unchanged
+    )
+    nbformat.write(third, repo / "solutions" / "03_again.ipynb")
+    build.build()
+    cells = nbformat.read(repo / "chapters/03_again.ipynb", as_version=4).cells
+    marks = [cell.source for cell in cells if "what-changed" in cell.metadata.get("tags", [])]
+    assert len(marks) == 4, "each rewrite of a file of an earlier cell or chapter has its note"
+    assert "+w = 4" in marks[0] and " y = 2" in marks[0] and "x = 1" not in marks[0]
+    assert cells[1].metadata["jupyter"]["source_hidden"], "the diff says it all: fold the file"
+    assert "+    # TODO exercise 03.1: v" not in marks[1] and "+# TODO exercise 03.1: v" in marks[1]
+    assert "v = 5" not in marks[1], "the note must not show the solution"
+    assert "jupyter" not in cells[3].metadata, "a cell with an exercise stays open"
+    assert "largely rewritten" in marks[2] and "```diff" not in marks[2]
+    assert "unchanged" in marks[3]
+    first = nbformat.read(repo / "chapters/01_demo.ipynb", as_version=4).cells
+    assert not any("what-changed" in cell.metadata.get("tags", []) for cell in first)
