@@ -1,6 +1,7 @@
 """workbook: the FastAPI Mastery Workbook from a shell.
 
-learners:     lab, check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
+learners:     lab, check NN, status, hint NN[.k], solution NN.k, reset NN, jump NN,
+              diff A [B], serve [NN]
 instructors:  build [--check], execute NN, verify, export [--learner] [--out DIR], doctor
 
 Chapters are named 3, 03 or 03_project_structure. Problems are reported in
@@ -149,19 +150,22 @@ def status_word(number: int, counts: Mapping[int, tuple[int, int]], current: int
 
 
 def cmd_hint(args: argparse.Namespace) -> int:
-    """Print the hints of chapter NN."""
-    from .build import read_notebook
+    """The next hint of exercise NN.k (--all: every one); NN: the chapter's hints seen so far."""
+    from . import hints
 
-    chapter = resolve(args.chapter)
-    hints = [
-        cell.source
-        for cell in read_notebook(chapter.solution).cells
-        if "hint" in cell.get("metadata", {}).get("tags", [])
-    ]
-    for number, hint in enumerate(hints, 1):
-        print(f"Hint {chapter.number:02d}.{number}\n{hint.strip()}\n")
-    if not hints:
-        print(f"chapter {chapter.name} has no hints")
+    if "." in args.exercise:
+        shown, after = hints.next_hints(args.exercise, everything=args.all)
+        print(f"{hints.format_hints(shown)}\n\n({after})")
+    else:
+        print(hints.chapter_hints(resolve(args.exercise), everything=args.all))
+    return 0
+
+
+def cmd_solution(args: argparse.Namespace) -> int:
+    """The reference answer of exercise NN.k, and where it goes (only when asked for)."""
+    from . import hints
+
+    print(hints.solution_text(hints.reference(args.exercise), notebook=False))
     return 0
 
 
@@ -439,7 +443,10 @@ def parser() -> argparse.ArgumentParser:
         help=f"run the tests on a new PostgreSQL database (server: {POSTGRES_SERVER})",
     )
     add("status", cmd_status, workspace=True)
-    add("hint", cmd_hint, "chapter")
+    add("hint", cmd_hint, "exercise").add_argument(
+        "--all", action="store_true", help="every hint at once, not only the next one"
+    )
+    add("solution", cmd_solution, "exercise")
     add("reset", cmd_reset, "chapter", workspace=True)
     add("jump", cmd_jump, "chapter", workspace=True)
     add("diff", cmd_diff, "a", "b?")

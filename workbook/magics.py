@@ -1,4 +1,5 @@
-"""What ``%load_ext workbook`` gives a notebook: ``%%app``, ``check``, ``serve``, ``show``."""
+"""What ``%load_ext workbook`` gives a notebook: ``%%app``, ``check``, ``serve``, ``show``,
+``hint`` and ``solution``."""
 
 from __future__ import annotations
 
@@ -70,7 +71,29 @@ def show(response: httpx.Response, *headers: str) -> None:
     print(describe(response, headers))
 
 
+def hint(exercise: str, all: bool = False) -> None:  # noqa: A002 (the CLI's --all)
+    """Show the next hint of an exercise such as "05.2" (all=True: every one)."""
+    from . import hints
+
+    try:
+        shown, after = hints.next_hints(exercise, everything=all, notebook=True)
+    except WorkbookError as error:
+        print(f"workbook: {error}")
+        return
+    print(f"{hints.format_hints(shown)}\n\n({after})")
+
+
+def solution(exercise: str) -> None:
+    """Print the reference answer of an exercise such as "05.2", and where it goes."""
+    from . import hints
+
+    try:
+        print(hints.solution_text(hints.reference(exercise), notebook=True))
+    except WorkbookError as error:
+        print(f"workbook: {error}")
+
+
 def load_ipython_extension(ipython: Any) -> None:
     ipython.register_magic_function(app, magic_kind="cell", magic_name="app")
-    ipython.push({"check": check, "serve": serve, "show": show})
+    ipython.push({"check": check, "serve": serve, "show": show, "hint": hint, "solution": solution})
     warm_up()  # the check worker preloads while the learner reads the first cells

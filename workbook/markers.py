@@ -73,10 +73,9 @@ def find_blocks(source: str, where: str) -> list[Block]:
 def stub_lines(block: Block, label: str) -> list[str]:
     """What the learner sees in place of ``block``; ``label`` is like ``01.2``."""
     task = f": {block.task}" if block.task else ""
-    chapter = label.split(".")[0]
     lines = [
         f"{block.indent}# TODO exercise {label}{task}",
-        f"{block.indent}# (stuck? open the hint below, or run: workbook hint {chapter})",
+        f"{block.indent}# (stuck? open the hints below, or run: workbook hint {label})",
     ]
     if block.stub:
         lines.extend(block.stub)

@@ -14,6 +14,7 @@ import nbformat
 
 from .appcells import MAGIC, app_cells, file_text
 from .errors import WorkbookError
+from .hints import parse_hint
 from .markers import find_blocks, replace_blocks, stub_lines
 
 Notebook = Any  # nbformat.NotebookNode
@@ -109,10 +110,20 @@ def _what_changed(path: str, old: str, new: str, cell: Any) -> Any:
 
 
 def fold_hints(notebook: Notebook, name: str, chapter: int) -> Notebook:
+    """Each hint folded on its own, titled "Hint 1 of 3 · exercise 05.2"; the last one
+    says how to ask for the reference answer."""
     new = copy.deepcopy(notebook)
     for cell in new.cells:
-        if "hint" in _tags(cell) and cell.cell_type == "markdown":
-            cell.source = f"<details><summary>Hint</summary>\n\n{cell.source}\n\n</details>"
+        if "hint" not in _tags(cell) or cell.cell_type != "markdown":
+            continue
+        hint = parse_hint(cell.source)
+        title, text = (hint.title, hint.text) if hint else ("Hint", cell.source)
+        if hint and hint.level == hint.total:
+            text += (
+                f'\n\nStill stuck? Run `solution("{hint.exercise}")` in a cell (or `workbook '
+                f"solution {hint.exercise}` in a terminal): it prints the reference answer."
+            )
+        cell.source = f"<details><summary>{title}</summary>\n\n{text}\n\n</details>"
     return new
 
 

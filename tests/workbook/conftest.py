@@ -14,6 +14,12 @@ from workbook.chapters import Chapter, all_chapters
 CHAPTERS = all_chapters()
 
 
+@pytest.fixture(autouse=True)
+def _hints_seen_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`workbook hint` remembers what it showed: never in the repository during tests."""
+    monkeypatch.setenv("WORKBOOK_STATE", str(tmp_path / "state"))
+
+
 def chapter_params() -> list[object]:
     """One pytest parameter per chapter, named ``01_philosophy`` and so on."""
     return [pytest.param(chapter, id=chapter.name) for chapter in CHAPTERS]

@@ -67,7 +67,7 @@ def test_chapters_are_named_by_number_or_name(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["hint", name]) == 0
-    assert f"Hint {CHAPTERS[0].number:02d}.1" in capsys.readouterr().out
+    assert f"Hint 1 of 2 · exercise {CHAPTERS[0].number:02d}.1" in capsys.readouterr().out
 
 
 def test_reset_and_jump_keep_the_learner_files_and_print_where(

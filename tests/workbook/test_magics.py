@@ -35,4 +35,4 @@ def test_app_magic_refuses_paths_outside_the_workspace(
 
 
 def test_setup_puts_check_serve_and_show_in_the_namespace(shell: InteractiveShell) -> None:
-    assert {"check", "serve", "show"} <= set(shell.user_ns)
+    assert {"check", "serve", "show", "hint", "solution"} <= set(shell.user_ns)
