@@ -184,8 +184,30 @@ def body(response: httpx.Response) -> Any:
         return response.text
 
 
+# What the app raised during the running test, behind the in-process client.
+RAISED: list[BaseException] = []
+
+
+def _app_frame(error: BaseException) -> str:
+    """``, in app/api/deps.py, line 92``: the last frame of the traceback in the app."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if "/app/" in f.filename]
+    if not frames:
+        return ""
+    return f", in app/{frames[-1].filename.rsplit('/app/', 1)[1]}, line {frames[-1].lineno}"
+
+
+def raised() -> str:
+    """`` (the app raised KeyError: 7, in app/db/memory.py, line 12)`` after a 500 of the
+    in-process client, or "" when the app raised nothing there (a live server's 500)."""
+    if not RAISED:
+        return ""
+    return f" (the app raised {said(RAISED[-1])}{_app_frame(RAISED[-1])})"
+
+
 def why(response: httpx.Response) -> str:
     """The status and, unless it succeeded, the body: what a failure line should quote."""
+    if response.status_code == 500 and RAISED:
+        return f"500{raised()}"
     if response.status_code == 500:
         return "500 (the route or a dependency raised: server.log() in the notebook shows it)"
     if response.is_success:
@@ -206,7 +228,14 @@ def app(app_dir: Path) -> FastAPI:
 def _started_client(app: FastAPI) -> Iterator[TestClient]:
     # A route that raises answers 500 here, as it would for a real client, so a
     # test reports the status instead of the learner's traceback.
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await app(scope, receive, send)
+        except Exception as error:  # why() quotes it; the client still answers 500
+            RAISED.append(error)
+            raise
+
+    with TestClient(recording, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -215,6 +244,7 @@ def client(_started_client: TestClient) -> TestClient:
     """The app in-process. One client (one app start-up) serves every test of a
     check, which keeps `check` fast; each test starts with no cookies."""
     _started_client.cookies.clear()
+    RAISED.clear()
     return _started_client
 
 

@@ -76,6 +76,24 @@ def test_app_is_built_from_the_settings(app: FastAPI) -> None:
     )
 
 
+def not_served_because(path: str) -> str:
+    """Which exercise keeps GET ``path`` from being served: the first missing link of
+    route -> health.router -> api_router -> app (the message names it, so the line
+    starts with that exercise whatever the test's marker says)."""
+    health_router = getattr(import_app_module(HEALTH_MODULE), "router", None)
+    if not get_routes(getattr(health_router, "routes", []), "/health"):
+        return "health.router has no GET /health yet (exercise 03.1)"
+    if path == "/health":
+        return "wire it with app.include_router(health.router) in app/main.py (exercise 03.3)"
+    api_router = getattr(import_app_module("app.api.v1.router"), "api_router", None)
+    if not get_routes(getattr(api_router, "routes", []), "/health"):
+        return "api_router does not include health.router yet (exercise 03.2)"
+    return (
+        "wire it with app.include_router(api_router, prefix=settings.API_V1_PREFIX) "
+        "in app/main.py (exercise 03.3)"
+    )
+
+
 @pytest.mark.exercise("03.1")
 def test_health_module_has_a_router_with_get_health(app_dir: Path) -> None:
     router = getattr(import_app_module(HEALTH_MODULE), "router", None)
@@ -97,7 +115,7 @@ def test_api_router_includes_the_health_routes(app_dir: Path) -> None:
     served = get_routes(api_router.routes, "/health")
     health_router = getattr(import_app_module(HEALTH_MODULE), "router", None)
     if not served and not get_routes(getattr(health_router, "routes", []), "/health"):
-        pytest.fail("api_router has no GET /health because health.router has none yet (above)")
+        pytest.fail("api_router has no GET /health: health.router has none yet (exercise 03.1)")
     assert any(getattr(r.endpoint, "__module__", None) == HEALTH_MODULE for r in served), (
         "api_router has no GET /health: include health.router in it in app/api/v1/router.py"
     )
@@ -107,12 +125,9 @@ def test_api_router_includes_the_health_routes(app_dir: Path) -> None:
 @pytest.mark.exercise("03.3")
 def test_health_answers_ok(client: TestClient, path: str) -> None:
     r = client.get(path)
-    where = (
-        "app.include_router(health.router) in app/main.py"
-        if path == "/health"
-        else "app.include_router(api_router, prefix=settings.API_V1_PREFIX) in app/main.py"
-    )
-    assert r.status_code == 200, f"GET {path} answered {r.status_code}: wire it with {where}"
+    if r.status_code == 404:
+        pytest.fail(f"GET {path} answered 404: {not_served_because(path)}")
+    assert r.status_code == 200, f"GET {path} answered {r.status_code}"
 
 
 @pytest.mark.exercise("03.1")
@@ -120,7 +135,7 @@ def test_health_says_ok(client: TestClient) -> None:
     path = "/health"
     r = client.get(path)
     if r.status_code != 200:
-        pytest.fail(f"GET {path} answered {r.status_code}: see the 'health answers ok' line")
+        pytest.fail(f"GET {path} answered {r.status_code}: {not_served_because(path)}")
     assert body(r) == {"status": "ok"}, (
         f"GET {path} answered {body(r)!r}: health_check in app/api/v1/routes/health.py must "
         f'return {{"status": "ok"}}'
@@ -132,7 +147,7 @@ def test_health_says_ok(client: TestClient) -> None:
 def test_health_comes_from_the_health_module(app: FastAPI, path: str) -> None:
     modules = {getattr(r.endpoint, "__module__", None) for r in get_routes(app.routes, path)}
     if not modules:
-        pytest.fail(f"GET {path} is not served at all yet: see the 'health answers ok' line")
+        pytest.fail(f"GET {path} is not served at all yet: {not_served_because(path)}")
     assert modules == {HEALTH_MODULE}, (
         f"GET {path} is served by {sorted(modules) or 'nothing'}: define it once, in "
         f"app/api/v1/routes/health.py, and include that router in app/main.py"
@@ -145,7 +160,7 @@ def test_health_is_tagged_in_the_docs(client: TestClient, path: str) -> None:
     spec = body(client.get("/openapi.json"))
     operation = spec.get("paths", {}).get(path, {}).get("get")
     if operation is None:
-        pytest.fail(f"GET {path} is not in /openapi.json yet: see the 'health answers ok' line")
+        pytest.fail(f"GET {path} is not in /openapi.json yet: {not_served_because(path)}")
     assert "health" in operation.get("tags", []), (
         f"GET {path} has the tags {operation.get('tags', [])} in /openapi.json: create the "
         f'router as APIRouter(tags=["health"]) in app/api/v1/routes/health.py'

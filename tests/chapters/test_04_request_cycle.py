@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import body
+from conftest import body, raised
 from fastapi.testclient import TestClient
 
 ITEMS_URL = "/api/v1/items"
@@ -38,7 +38,9 @@ def items_page(client: TestClient, **params: Any) -> dict[str, Any]:
         f'GET {url} answered 404: create router = APIRouter(prefix="/items", ...) in '
         f"app/api/v1/routes/items.py and include it in api_router (app/api/v1/router.py)"
     )
-    assert r.status_code == 200, f"GET {url} answered {r.status_code}: finish {ITEMS_ROUTE}"
+    assert r.status_code == 200, (
+        f"GET {url} answered {r.status_code}{raised()}: finish {ITEMS_ROUTE}"
+    )
     answer = body(r)
     keys = {"page", "size", "total", "items"}
     assert isinstance(answer, dict) and keys <= set(answer), (

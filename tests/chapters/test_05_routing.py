@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, raised
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
@@ -34,7 +34,8 @@ def not_the_route(r: httpx.Response, route: str) -> str | None:
         return f"{where} answered 405: add {route} for {r.request.method} in {USERS_FILE}"
     if r.status_code == 500:
         return (
-            f"{where} answered 500, the route raised an exception: finish {route} (and "
+            f"{where} answered 500{raised() or ', the route raised an exception'}: "
+            f"finish {route} (and "
             f"get_user_or_404) in {USERS_FILE}"
         )
     return None

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, raised
 from fastapi.testclient import TestClient
 
 USERS = "/api/v1/users"
@@ -33,9 +33,11 @@ def why(r: httpx.Response) -> str:
     if not config.get("from_attributes"):
         return (
             f"500 (UserOut.model_validate(record) raises until UserOut's model_config has "
-            f"from_attributes=True, in {SCHEMAS})"
+            f"from_attributes=True, in {SCHEMAS}: exercise 06.2)"
         )
-    return "500 (the route raised an exception: server.log() in the notebook shows it)"
+    return "500" + (
+        raised() or " (the route raised an exception: server.log() in the notebook shows it)"
+    )
 
 
 def new_email() -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import fastapi
 import httpx
 import pytest
-from conftest import body, import_app_module
+from conftest import body, import_app_module, raised
 from fastapi import FastAPI
 from fastapi import exception_handlers as defaults
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +31,8 @@ def no_crash(response: httpx.Response, where: str) -> None:
     """A 500 means a route or a handler raised: say so, not "wrong status"."""
     if response.status_code == 500:
         pytest.fail(
-            f"{where} answered 500: a route or an exception handler raised (server.log() shows "
+            f"{where} answered 500{raised()}: a route or an exception handler raised "
+            f"(server.log() shows "
             f"the traceback); finish the exercises of {ERRORS} and {USERS}"
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 import starlette.formparsers
-from conftest import body, import_app_module
+from conftest import body, import_app_module, raised
 from fastapi.testclient import TestClient
 
 from workbook.server import LiveServer
@@ -28,7 +28,8 @@ ALICE = {"username": "alice@example.com", "password": "alice-secret-1"}
 def no_crash(response: httpx.Response, where: str, module: str) -> None:
     if response.status_code == 500:
         pytest.fail(
-            f"{where} answered 500: the route raised (print(server.log()) in the notebook "
+            f"{where} answered 500{raised()}: the route raised "
+            f"(print(server.log()) in the notebook "
             f"shows why); finish the exercise in {module}"
         )
 

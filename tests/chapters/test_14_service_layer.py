@@ -390,6 +390,8 @@ def test_a_subclass_maps_like_its_base_and_an_unknown_error_is_a_500(
     fake_users[6] = gone("User 6 is gone")
     fake_users[7] = unmapped("no entry for me")
     r = client.get(f"{USERS}/6")
+    if r.status_code == 405:
+        pytest.fail(f"GET {USERS}/6 is not served yet: read_user comes in exercise 14.4")
     assert r.status_code == 404 and "User 6 is gone" in r.text, (
         f"a subclass of NotFound answered {why(r)}, not 404: look up each class of "
         f"type(exc).__mro__ in DOMAIN_ERRORS, not only type(exc) (handle_domain_error, "

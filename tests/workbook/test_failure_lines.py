@@ -101,6 +101,25 @@ def test_ruff_format_names_the_file_to_reformat(tmp_path: Path) -> None:
     assert "app/main.py would be reformatted" in line, table
 
 
+def plugin_result(tmp_path: Path, test: str, app: dict[str, str]) -> dict[str, str]:
+    """The check plugin's one result for ``test`` (a test module's source) on an app of
+    ``app``'s files, as a check reports it."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/__init__.py").write_text("")
+    for name, source in app.items():
+        (tmp_path / "app" / name).write_text(source)
+    (tmp_path / "test_it.py").write_text(test)
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "pytest", str(tmp_path / "test_it.py"), "--tb=line", "-q"]
+    command += ["-p", "workbook.check_plugin", f"--workbook-report={report}"]
+    command += ["-p", "no:cacheprovider", "-o", "addopts="]
+    env = {**os.environ, "WORKBOOK_APP_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env)
+    [result] = json.loads(report.read_text())
+    return dict(result)
+
+
 RAW_TEST = """
 from app.lookup import find
 
@@ -112,19 +131,8 @@ def test_find():
 
 def test_a_raw_error_names_where_the_app_raised_it(tmp_path: Path) -> None:
     """A KeyError out of the learner's code, not an assertion: the line says where."""
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app/__init__.py").write_text("")
     lookup = "SESSIONS = {}\n\n\ndef find(token):\n    return SESSIONS[token]\n"
-    (tmp_path / "app/lookup.py").write_text(lookup)
-    (tmp_path / "test_raw.py").write_text(RAW_TEST)
-    report = tmp_path / "report.json"
-    command = [sys.executable, "-m", "pytest", str(tmp_path / "test_raw.py"), "--tb=line", "-q"]
-    command += ["-p", "workbook.check_plugin", f"--workbook-report={report}"]
-    command += ["-p", "no:cacheprovider", "-o", "addopts="]
-    env = {**os.environ, "WORKBOOK_APP_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env)
-    [result] = json.loads(report.read_text())
+    result = plugin_result(tmp_path, RAW_TEST, {"lookup.py": lookup})
     assert result["message"] == "KeyError: 'no-such-session' (raised in app/lookup.py, line 5)", (
         result
     )
@@ -142,18 +150,31 @@ def test_fetch():
 
 def test_a_coroutine_never_awaited_is_named_on_the_failure_line(tmp_path: Path) -> None:
     """A missing await fails somewhere else; the line says which call was never awaited."""
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app/__init__.py").write_text("")
-    (tmp_path / "app/lookup.py").write_text("async def fetch(name):\n    return name\n")
-    (tmp_path / "test_await.py").write_text(NOT_AWAITED_TEST)
-    report = tmp_path / "report.json"
-    command = [sys.executable, "-m", "pytest", str(tmp_path / "test_await.py"), "--tb=line"]
-    command += ["-q", "-p", "workbook.check_plugin", f"--workbook-report={report}"]
-    command += ["-p", "no:cacheprovider", "-o", "addopts="]
-    env = {**os.environ, "WORKBOOK_APP_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env)
-    [result] = json.loads(report.read_text())
+    lookup = "async def fetch(name):\n    return name\n"
+    result = plugin_result(tmp_path, NOT_AWAITED_TEST, {"lookup.py": lookup})
     assert result["message"] == (
         "fetch gave nothing (coroutine 'fetch' was never awaited: a missing await?)"
     ), result
+
+
+STUB_REACHED_TEST = """
+import pytest
+
+from app.users import delete_user
+
+
+@pytest.mark.exercise("05.4")
+def test_delete():
+    delete_user(6)
+"""
+
+
+def test_a_stub_that_was_reached_names_its_own_exercise_not_the_markers(tmp_path: Path) -> None:
+    """05.4's test fails in 05.2's stub: the line sends the learner to 05.2."""
+    users = (
+        "def get_user_or_404(user_id):\n"
+        '    raise NotImplementedError("exercise 05.2")\n\n\n'
+        "def delete_user(user_id):\n    get_user_or_404(user_id)\n"
+    )
+    result = plugin_result(tmp_path, STUB_REACHED_TEST, {"users.py": users})
+    assert result["message"].startswith("exercise 05.2: NotImplementedError: exercise 05.2"), result

@@ -105,6 +105,17 @@ def test_each_exercise_left_undone_fails_the_chapter_tests(
     report = run_check(chapter, workspace, earlier=False)
     assert report.results, f"no test ran:\n{report.output}"
     assert not report.ok, f"exercise {label} left as its stub still passes every test"
+    # The lines lead to the exercise left undone, and blame no other one alone.
+    blamed = [r for r in report.results if r.failed and _exercises_named(r)]
+    assert any(label in _exercises_named(r) for r in blamed), (
+        f"exercise {label} left undone fails, but no line names it "
+        f"(mark the tests that catch it @pytest.mark.exercise({label!r})):\n{report.table()}"
+    )
+    misleading = [r.message for r in blamed if label not in _exercises_named(r)]
+    assert not misleading, (
+        f"exercise {label} left undone, yet these lines blame another exercise "
+        f"(mark them with {label!r} too):\n" + "\n".join(misleading)
+    )
 
 
 def _wrong_answers() -> list[object]:
