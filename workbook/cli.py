@@ -1,6 +1,6 @@
 """workbook: the FastAPI Mastery Workbook from a shell.
 
-learners:     lab, check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
+learners:     lab [OPTIONS], check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
 instructors:  build [--check], execute NN, verify, export [--learner] [--out DIR], doctor
 
 Chapters are named 3, 03 or 03_project_structure. Problems are reported in
@@ -61,7 +61,16 @@ def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    """Open the workbook in JupyterLab at the chapters."""
+    """Open the workbook in JupyterLab at the chapters (JupyterLab's own options pass through)."""
+    command = lab_command(args.jupyter_args, is_root=hasattr(os, "geteuid") and os.geteuid() == 0)
+    # Its own session, stopped as a whole: SIGTERM to `workbook lab` must not
+    # leave a Jupyter server (and its kernels) running without a parent.
+    return run_in_own_group(command, cwd=paths.ROOT, env=lab_environment(os.environ))
+
+
+def lab_command(options: Sequence[str], is_root: bool) -> list[str]:
+    """`jupyter lab` at the chapters, then the user's options (`--no-browser --port 8890`):
+    given last, they win over the defaults here."""
     command = [
         sys.executable,
         "-m",
@@ -70,9 +79,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
         f"--ServerApp.root_dir={paths.ROOT}",
         "--LabApp.default_url=/lab/tree/chapters",
     ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if is_root and "--allow-root" not in options:
         command.append("--allow-root")  # containers often run as root; Jupyter refuses it
-    return subprocess.call(command, env=lab_environment(os.environ))
+    return [*command, *options]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -253,13 +262,13 @@ def _serve(args: argparse.Namespace, folder: Path, note: str) -> int:
     return run_in_own_group(command, cwd=folder)
 
 
-def run_in_own_group(command: list[str], cwd: Path) -> int:
+def run_in_own_group(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> int:
     """Run a command in a session of its own; SIGTERM or Ctrl-C stops all of it.
 
     uvicorn --reload is a reloader and a worker: stopping only the first
     would leave the worker holding the port.
     """
-    process = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -430,7 +439,11 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    add("lab", cmd_lab)
+    add(
+        "lab", cmd_lab
+    ).epilog = (
+        "Any other option goes to JupyterLab: workbook lab --no-browser --port 8890 --ip 0.0.0.0"
+    )
     add("check", cmd_check, "chapter", workspace=True).add_argument(
         "--postgres",
         nargs="?",
@@ -459,7 +472,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    # `workbook lab` hands every option it does not know to JupyterLab; any
+    # other command refuses them (argparse's usage error, exit 2).
+    args, unknown = top.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = unknown
+    elif unknown:
+        top.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         status = int(args.handler(args))
         sys.stdout.flush()  # a closed pipe shows here, not at exit, where it cannot be caught
