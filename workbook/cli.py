@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from . import forkserver, paths
+from . import forkserver, links, paths
 from .chapters import START, all_chapters, checkpoint_before, resolve
 from .check import run_check
 from .errors import WorkbookError
@@ -258,7 +258,12 @@ def _serve(args: argparse.Namespace, folder: Path, note: str) -> int:
     ]
     if (folder / "logging.json").is_file():  # the app's log configuration (chapter 04 on)
         command += ["--log-config", str(folder / "logging.json")]
-    print(f"serving {note or folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
+    proxy = links.detect()  # a terminal of a JupyterHub: the browser is elsewhere
+    docs = f"http://127.0.0.1:{args.port}/docs"
+    if proxy is not None and links.proxy_installed():
+        command += ["--root-path", proxy.root_path(args.port)]
+        docs = f"{proxy.link(args.port, '/docs')} (through the Jupyter server)"
+    print(f"serving {note or folder} at {docs} (Ctrl-C stops)")
     return run_in_own_group(command, cwd=folder)
 
 
