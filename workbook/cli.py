@@ -1,7 +1,7 @@
 """workbook: the FastAPI Mastery Workbook from a shell.
 
 learners:     lab [OPTIONS], check NN, status, hint NN, reset NN, jump NN, diff A [B], serve [NN]
-instructors:  build [--check], execute NN, verify, export [--learner] [--out DIR], doctor
+instructors:  build [--check], execute NN, verify [--latest], export [--learner] [--out DIR], doctor
 
 Chapters are named 3, 03 or 03_project_structure. Problems are reported in
 one line on stderr with exit status 2.
@@ -369,9 +369,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Everything CI runs: build check, lint and type gates, the whole test suite."""
+    if args.latest:
+        from .latest import run
+
+        reports = Path(args.reports).resolve() if args.reports else paths.ROOT / "reports"
+        return run(str(args.jobs), reports)
     python = sys.executable
     # The test suite also times each chapter's work (workbook/timing_plugin.py).
-    reports = paths.ROOT / "reports"
+    reports = Path(args.reports).resolve() if args.reports else paths.ROOT / "reports"
     timings = ["-p", "workbook.timing_plugin", f"--workbook-timings={reports}"]
     table = reports / "timings.md"
     steps: list[tuple[str, list[str]]] = [
@@ -396,8 +401,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ),
     ]
     _print_retired_tests()
-    reports.mkdir(exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}  # per step, for benchmarks/verify_stages.py
+    results: list[dict[str, object]] = []  # per step with its exit status, for --latest
+    failed = []
     for number, (title, command) in enumerate(steps, 1):
         print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
         timed = title == "test suite"
@@ -406,12 +413,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         status = subprocess.call(command, cwd=paths.ROOT)
         seconds[title] = round(time.perf_counter() - started, 2)
+        results.append({"title": title, "status": status, "seconds": seconds[title]})
         (reports / "stages.json").write_text(json.dumps(seconds, indent=1) + "\n")
+        (reports / "steps.json").write_text(json.dumps(results, indent=1) + "\n")
         if timed and table.is_file():
             print(f"{table.read_text()}(in {table}, and as JSON in timings.json)", flush=True)
         if status != 0:
-            print(f"verify failed at step {number}: {title}")
-            return 1
+            print(f"verify failed at step {number}: {title}", flush=True)
+            failed.append(title)
+            if not args.keep_going:
+                return 1
+    if failed:
+        print(f"verify failed: {', '.join(failed)}")
+        return 1
     print("verify: all good")
     return 0
 
@@ -472,6 +486,16 @@ def parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, workspace=True)
     verify = add("verify", cmd_verify)
     verify.add_argument("--jobs", "-j", default="auto", help="parallel pytest workers")
+    verify.add_argument(
+        "--latest",
+        action="store_true",
+        help="in a throwaway environment with the newest release of every dependency; "
+        "writes reports/latest.md (minutes)",
+    )
+    verify.add_argument(
+        "--keep-going", action="store_true", help="run every step even after one fails"
+    )
+    verify.add_argument("--reports", metavar="DIR", help="where reports go (default: reports/)")
     verify.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     return top
 
