@@ -228,7 +228,7 @@ def _mypy_cache() -> Path:
     verify`, whose checks run one at a time, so that no two mypy runs write the
     same cache at once."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    return paths.ROOT / ".cache" / (f"mypy-{worker}" if worker else "mypy")
+    return paths.cache() / (f"mypy-{worker}" if worker else "mypy")
 
 
 def warm_up() -> None:

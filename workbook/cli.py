@@ -1,8 +1,8 @@
 """workbook: the FastAPI Mastery Workbook from a shell.
 
-learners:     lab, check NN, status, hint NN[.k], solution NN.k, reset NN, jump NN,
+learners:     lab [OPTIONS], check NN, status, hint NN[.k], solution NN.k, reset NN, jump NN,
               diff A [B], serve [NN]
-instructors:  build [--check], execute NN, verify, export [--learner] [--out DIR], doctor
+instructors:  build [--check], execute NN, verify [--latest], export [--learner] [--out DIR], doctor
 
 Chapters are named 3, 03 or 03_project_structure. Problems are reported in
 one line on stderr with exit status 2.
@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from . import forkserver, paths
+from . import forkserver, links, paths
 from .chapters import START, all_chapters, checkpoint_before, resolve
 from .check import run_check
 from .errors import WorkbookError
@@ -62,7 +62,16 @@ def lab_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    """Open the workbook in JupyterLab at the chapters."""
+    """Open the workbook in JupyterLab at the chapters (JupyterLab's own options pass through)."""
+    command = lab_command(args.jupyter_args, is_root=hasattr(os, "geteuid") and os.geteuid() == 0)
+    # Its own session, stopped as a whole: SIGTERM to `workbook lab` must not
+    # leave a Jupyter server (and its kernels) running without a parent.
+    return run_in_own_group(command, cwd=paths.ROOT, env=lab_environment(os.environ))
+
+
+def lab_command(options: Sequence[str], is_root: bool) -> list[str]:
+    """`jupyter lab` at the chapters, then the user's options (`--no-browser --port 8890`):
+    given last, they win over the defaults here."""
     command = [
         sys.executable,
         "-m",
@@ -71,9 +80,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
         f"--ServerApp.root_dir={paths.ROOT}",
         "--LabApp.default_url=/lab/tree/chapters",
     ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if is_root and "--allow-root" not in options:
         command.append("--allow-root")  # containers often run as root; Jupyter refuses it
-    return subprocess.call(command, env=lab_environment(os.environ))
+    return [*command, *options]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -253,17 +262,22 @@ def _serve(args: argparse.Namespace, folder: Path, note: str) -> int:
     ]
     if (folder / "logging.json").is_file():  # the app's log configuration (chapter 04 on)
         command += ["--log-config", str(folder / "logging.json")]
-    print(f"serving {note or folder} at http://127.0.0.1:{args.port}/docs (Ctrl-C stops)")
+    proxy = links.detect()  # a terminal of a JupyterHub: the browser is elsewhere
+    docs = f"http://127.0.0.1:{args.port}/docs"
+    if proxy is not None and links.proxy_installed():
+        command += ["--root-path", proxy.root_path(args.port)]
+        docs = f"{proxy.link(args.port, '/docs')} (through the Jupyter server)"
+    print(f"serving {note or folder} at {docs} (Ctrl-C stops)")
     return run_in_own_group(command, cwd=folder)
 
 
-def run_in_own_group(command: list[str], cwd: Path) -> int:
+def run_in_own_group(command: list[str], cwd: Path, env: Mapping[str, str] | None = None) -> int:
     """Run a command in a session of its own; SIGTERM or Ctrl-C stops all of it.
 
     uvicorn --reload is a reloader and a worker: stopping only the first
     would leave the worker holding the port.
     """
-    process = subprocess.Popen(command, cwd=cwd, start_new_session=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -359,9 +373,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Everything CI runs: build check, lint and type gates, the whole test suite."""
+    if args.latest:
+        from .latest import run
+
+        reports = Path(args.reports).resolve() if args.reports else paths.ROOT / "reports"
+        return run(str(args.jobs), reports)
     python = sys.executable
     # The test suite also times each chapter's work (workbook/timing_plugin.py).
-    reports = paths.ROOT / "reports"
+    reports = Path(args.reports).resolve() if args.reports else paths.ROOT / "reports"
     timings = ["-p", "workbook.timing_plugin", f"--workbook-timings={reports}"]
     table = reports / "timings.md"
     steps: list[tuple[str, list[str]]] = [
@@ -386,8 +405,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ),
     ]
     _print_retired_tests()
-    reports.mkdir(exist_ok=True)
+    reports.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}  # per step, for benchmarks/verify_stages.py
+    results: list[dict[str, object]] = []  # per step with its exit status, for --latest
+    failed = []
     for number, (title, command) in enumerate(steps, 1):
         print(f"[{number}/{len(steps)}] {title}: {' '.join(command[2:])}", flush=True)
         timed = title == "test suite"
@@ -396,12 +417,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         status = subprocess.call(command, cwd=paths.ROOT)
         seconds[title] = round(time.perf_counter() - started, 2)
+        results.append({"title": title, "status": status, "seconds": seconds[title]})
         (reports / "stages.json").write_text(json.dumps(seconds, indent=1) + "\n")
+        (reports / "steps.json").write_text(json.dumps(results, indent=1) + "\n")
         if timed and table.is_file():
             print(f"{table.read_text()}(in {table}, and as JSON in timings.json)", flush=True)
         if status != 0:
-            print(f"verify failed at step {number}: {title}")
-            return 1
+            print(f"verify failed at step {number}: {title}", flush=True)
+            failed.append(title)
+            if not args.keep_going:
+                return 1
+    if failed:
+        print(f"verify failed: {', '.join(failed)}")
+        return 1
     print("verify: all good")
     return 0
 
@@ -434,7 +462,11 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    add("lab", cmd_lab)
+    add(
+        "lab", cmd_lab
+    ).epilog = (
+        "Any other option goes to JupyterLab: workbook lab --no-browser --port 8890 --ip 0.0.0.0"
+    )
     add("check", cmd_check, "chapter", workspace=True).add_argument(
         "--postgres",
         nargs="?",
@@ -461,12 +493,29 @@ def parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, workspace=True)
     verify = add("verify", cmd_verify)
     verify.add_argument("--jobs", "-j", default="auto", help="parallel pytest workers")
+    verify.add_argument(
+        "--latest",
+        action="store_true",
+        help="in a throwaway environment with the newest release of every dependency; "
+        "writes reports/latest.md (minutes)",
+    )
+    verify.add_argument(
+        "--keep-going", action="store_true", help="run every step even after one fails"
+    )
+    verify.add_argument("--reports", metavar="DIR", help="where reports go (default: reports/)")
     verify.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    # `workbook lab` hands every option it does not know to JupyterLab; any
+    # other command refuses them (argparse's usage error, exit 2).
+    args, unknown = top.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = unknown
+    elif unknown:
+        top.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         status = int(args.handler(args))
         sys.stdout.flush()  # a closed pipe shows here, not at exit, where it cannot be caught

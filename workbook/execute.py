@@ -18,16 +18,19 @@ from .workspace import Workspace
 
 @contextmanager
 def workspace_env(folder: Path) -> Iterator[None]:
-    """Point kernels started inside this block at ``folder``."""
-    old = os.environ.get("WORKBOOK_WORKSPACE")
-    os.environ["WORKBOOK_WORKSPACE"] = str(folder)
+    """Point kernels started inside this block at ``folder``, with local links: stored
+    outputs are the same when recorded in a terminal of a JupyterHub (workbook/links.py)."""
+    wanted = {"WORKBOOK_WORKSPACE": str(folder), "WORKBOOK_LINKS": "local"}
+    old = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
-        if old is None:
-            del os.environ["WORKBOOK_WORKSPACE"]
-        else:
-            os.environ["WORKBOOK_WORKSPACE"] = old
+        for name, value in old.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
 
 
 def run_notebook(path: Path, workspace: Path, chapter: Chapter) -> nbformat.NotebookNode:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from . import paths
+from . import links, paths
 from .appcells import file_text, parse_target
 from .chapters import resolve
 from .check import run_check, warm_up
@@ -61,9 +61,38 @@ def serve() -> LiveServer:
     global _server
     if _server is not None:
         _server.stop()
-    _server = LiveServer(Workspace(paths.workspace()).require().root).start()
-    print(f"Your app is running at {_server.url} (API docs at {_server.url}/docs)")
+    proxy = links.detect()
+    if proxy is not None and not links.proxy_installed():
+        print(
+            "note: this Jupyter runs on another machine than your browser, and without "
+            "jupyter-server-proxy the links below open only on that machine: "
+            "`pip install jupyter-server-proxy`, then restart the Jupyter server"
+        )
+        proxy = None
+    _server = LiveServer(Workspace(paths.workspace()).require().root, proxy=proxy).start()
+    if proxy is None:
+        print(f"Your app is running at {_server.url} (API docs at {_server.url}/docs)")
+    else:
+        _print_proxied(_server)
     return _server
+
+
+def _print_proxied(server: LiveServer) -> None:
+    """The links through the Jupyter server; a relative one also as an HTML link, which
+    the browser completes with the address it is on."""
+    page, docs = server.public_url("/"), server.public_url("/docs")
+    print(
+        f"Your app is running at {page} (API docs at {docs}), through the Jupyter server; "
+        f"this notebook calls it at {server.url}"
+    )
+    if not page.startswith("http"):
+        from IPython.display import display
+
+        html = (
+            f'Open <a href="{page}" target="_blank">your app</a> or '
+            f'<a href="{docs}" target="_blank">its API docs</a>'
+        )
+        display({"text/html": html}, raw=True)  # type: ignore[no-untyped-call]
 
 
 def show(response: httpx.Response, *headers: str) -> None:

@@ -108,6 +108,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     chapter = _chapter(item.path)
+    if chapter is not None:
+        # The stored outputs have local links, also when replayed on a JupyterHub.
+        os.environ["WORKBOOK_LINKS"] = "local"
     if chapter is None or item.path in _workspaces:
         if item.path in _workspaces:
             os.environ["WORKBOOK_WORKSPACE"] = str(_workspaces[item.path])

@@ -51,3 +51,9 @@ def tree_files(folder: Path) -> dict[str, bytes]:
         if path.is_file() and not is_ignored(relative):
             files[relative.as_posix()] = path.read_bytes()
     return files
+
+
+def cache() -> Path:
+    """The workbook's caches (mypy's): `$WORKBOOK_CACHE`, default .cache/ in the clone.
+    The freshness run (workbook/latest.py) keeps its own, for other releases of mypy."""
+    return Path(os.environ.get("WORKBOOK_CACHE", ROOT / ".cache"))

@@ -27,6 +27,7 @@ import httpx
 
 from . import forkserver
 from .errors import WorkbookError
+from .links import Proxy
 
 _running: set[LiveServer] = set()
 
@@ -86,12 +87,24 @@ class ForkedProcess:
 
 
 class LiveServer:
-    """``uvicorn app.main:app --app-dir APP_DIR`` on 127.0.0.1 and a free port."""
+    """``uvicorn app.main:app --app-dir APP_DIR`` on 127.0.0.1 and a free port.
 
-    def __init__(self, app_dir: Path, target: str = "app.main:app", *extra: str) -> None:
+    With a ``proxy`` (workbook/links.py) the app also knows the prefix a Jupyter
+    server serves it under, so its /docs work in a browser on another machine;
+    calls from this process still go to ``url``.
+    """
+
+    def __init__(
+        self,
+        app_dir: Path,
+        target: str = "app.main:app",
+        *extra: str,
+        proxy: Proxy | None = None,
+    ) -> None:
         self.app_dir = Path(app_dir)
         self.target = target
         self.extra = extra
+        self.proxy = proxy
         self.port = 0
         self.process: subprocess.Popen[bytes] | ForkedProcess | None = None
         self._log = tempfile.NamedTemporaryFile(prefix="workbook-server-", suffix=".log")
@@ -99,6 +112,10 @@ class LiveServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def public_url(self, path: str = "") -> str:
+        """The address a learner's browser opens: through the proxy when there is one."""
+        return self.proxy.link(self.port, path) if self.proxy else f"{self.url}{path}"
 
     def start(self, timeout: float = 20.0) -> LiveServer:
         self.port = free_port()
@@ -115,6 +132,8 @@ class LiveServer:
             str(self.port),
             *self.extra,
         ]
+        if self.proxy is not None:
+            command += ["--root-path", self.proxy.root_path(self.port)]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         warm = forkserver.shared()
         if warm is not None:  # forked with FastAPI and uvicorn imported: 0.5 s sooner

@@ -7,6 +7,8 @@ outcome of the tests, and DIR/durations.json: every test's seconds, the
 session's wall-clock seconds and its number of workers, which
 benchmarks/verify_stages.py reads. Under pytest-xdist the controller receives every
 worker's reports, so only the controller writes; workers stay quiet.
+It also writes DIR/outcomes.json: each test's outcome and, for one that did
+not pass, its report (the freshness run, workbook/latest.py, reads it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from .timings import chapter_timings, to_json, to_markdown
 from .titlecell import TitleCell, read_title_cell
 
 _durations: defaultdict[str, float] = defaultdict(float)
+_outcomes: dict[str, dict[str, str]] = {}
+_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+_KEPT = 6000  # characters of a failure's report: its start and its end
 _started = time.perf_counter()
 
 
@@ -37,6 +42,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     _durations[report.nodeid] += report.duration
+    # A test's outcome is the worst of its phases; a failed setup or teardown is an error.
+    outcome = "error" if report.failed and report.when != "call" else report.outcome
+    known = _outcomes.get(report.nodeid)
+    if known is None or _RANK[outcome] > _RANK[known["outcome"]]:
+        text = "" if outcome == "passed" else report.longreprtext
+        if len(text) > _KEPT:
+            text = f"{text[: _KEPT // 3]}\n[...]\n{text[-2 * _KEPT // 3 :]}"
+        _outcomes[report.nodeid] = {"outcome": outcome, "text": text}
 
 
 def write_report(folder: Path, durations: dict[str, float]) -> list[Path]:
@@ -73,3 +86,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             "durations": {nodeid: round(s, 3) for nodeid, s in _durations.items()},
         }
         (Path(folder) / "durations.json").write_text(json.dumps(record, indent=1) + "\n")
+        (Path(folder) / "outcomes.json").write_text(json.dumps(_outcomes, indent=1) + "\n")

@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # A file name ending in .md, with an optional relative folder: ARCHITECTURE.md,
 # reports/timings.md. Not the tail of a longer path or of a URL.
 MARKDOWN_NAME = re.compile(r"(?<![\w/.-])([\w.-]+(?:/[\w.-]+)*\.md)(?!\w)")
-# Written by `workbook verify` into the git-ignored reports/ folder.
-GENERATED = {"timings.md"}
+# Written by `workbook verify` (and `verify --latest`) into the git-ignored reports/ folder.
+GENERATED = {"timings.md", "latest.md"}
 OUTSIDE = "shared/"
 
 

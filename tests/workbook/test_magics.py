@@ -36,3 +36,28 @@ def test_app_magic_refuses_paths_outside_the_workspace(
 
 def test_setup_puts_check_serve_and_show_in_the_namespace(shell: InteractiveShell) -> None:
     assert {"check", "serve", "show", "hint", "solution"} <= set(shell.user_ns)
+
+
+@pytest.mark.parametrize("where", ["a laptop", "a hub without jupyter-server-proxy"])
+def test_serve_keeps_the_plain_link_where_no_proxy_can_carry_it(
+    where: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from workbook import links, magics
+
+    from .conftest import CHAPTERS, copy_tree
+
+    copy_tree(CHAPTERS[0].checkpoint, tmp_path / "ws")
+    monkeypatch.setenv("WORKBOOK_WORKSPACE", str(tmp_path / "ws"))
+    monkeypatch.delenv("WORKBOOK_LINKS", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_SERVICE_PREFIX", raising=False)
+    if where != "a laptop":
+        monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
+        monkeypatch.setattr(links, "proxy_installed", lambda: False)
+    server = magics.serve()
+    try:
+        out = capsys.readouterr().out
+        assert f"Your app is running at {server.url} (API docs at {server.url}/docs)" in out
+        assert ("pip install jupyter-server-proxy" in out) == (where != "a laptop"), out
+        assert server.get("/docs").status_code == 200
+    finally:
+        server.stop()

@@ -77,3 +77,15 @@ def test_bcrypt_stays_below_4_1_for_passlib() -> None:
     assert tuple(map(int, bcrypt.split(".")[:2])) < (4, 1), (
         f"bcrypt {bcrypt} is locked: passlib 1.7.4 breaks with bcrypt >= 4.1"
     )
+
+
+def test_binder_builds_from_the_root_environment_with_the_proxy_and_the_workbook() -> None:
+    """repo2docker (Binder) reads environment.yml at the root unless a binder/ folder
+    hides it; a local pip requirement (`-e .`) makes it copy the repository first, so
+    that the workbook itself installs; jupyter-server-proxy serves the apps' links."""
+    for hiding in ("binder", ".binder"):
+        assert not (paths.ROOT / hiding).exists(), f"{hiding}/ would hide environment.yml"
+    environment = (paths.ROOT / "environment.yml").read_text()
+    assert re.search(r'^\s+- "?-e \."?\s*$', environment, re.M), "install the workbook: -e ."
+    assert re.search(r'^\s+- "?jupyter-server-proxy==', environment, re.M)
+    assert re.search(r"^\s+- python=3\.\d+\s*$", environment, re.M), "repo2docker needs x.y"

@@ -25,3 +25,10 @@ def test_a_check_table_keeps_its_verdict_and_failures_but_not_its_counts() -> No
     failing = "221 passed, 1 failed in 4.8 s: keep going: fix the first FAIL above"
     assert sanitized(failing) != sanitized(before.splitlines()[1]), "a failure must show"
     assert "all done!" in sanitized(before) and "1 failed" in sanitized(failing)
+
+
+def test_a_link_through_the_jupyter_server_keeps_its_path_but_not_its_port() -> None:
+    one = "Your app is running at /user/ada/proxy/41213/ (API docs at /user/ada/proxy/41213/docs)"
+    two = one.replace("41213", "39001")
+    assert sanitized(one) == sanitized(two)
+    assert "/user/ada/proxy/PORT/docs" in sanitized(one)
