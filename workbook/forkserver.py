@@ -73,6 +73,17 @@ PRELOAD = (
     "uvicorn.protocols.http.auto",
     "uvicorn.protocols.websockets.auto",
     "uvicorn.lifespan.on",
+    # Imported by the app as it starts (pydantic.v1 by a library's compatibility layer),
+    # or by the later chapters' security and settings.
+    "pydantic.v1",
+    "pydantic_settings",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "sqlalchemy.dialects.sqlite.pysqlite",
+    "sqlalchemy.dialects.postgresql.asyncpg",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "passlib.context",
+    "passlib.handlers.bcrypt",
+    "jose.jwt",
 )
 
 ADDRESS = "WORKBOOK_FORKSERVER"  # "python executable|socket path" of the current one
