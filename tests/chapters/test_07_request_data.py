@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from http.cookies import Morsel, SimpleCookie
 from typing import Any
 
@@ -322,4 +323,63 @@ def test_logout_ends_the_session_and_deletes_the_cookie(client: TestClient) -> N
     assert r.status_code == 401, (
         f"after logout, the old session cookie still works (GET {ME} answered {r.status_code}): "
         f"remove the session from SESSIONS in logout ({SESSION_ROUTES})"
+    )
+
+
+# --- the session store is bounded -------------------------------------------------------
+
+MEMORY = "app/db/memory.py"
+
+
+def session_store() -> Any:
+    """SESSIONS of app/db/memory.py, failing in one line when it is a plain dict."""
+    sessions = getattr(import_app_module("app.db.memory"), "SESSIONS", None)
+    missing = [
+        name for name in ("ttl_seconds", "max_sessions", "clock") if not hasattr(sessions, name)
+    ]
+    if missing:
+        pytest.fail(
+            f"SESSIONS is a {type(sessions).__name__} with no {', '.join(missing)}: a session "
+            f"must end on the server after a while, and the store must not grow without "
+            f"bound; make it a SessionStore ({MEMORY})"
+        )
+    return sessions
+
+
+def test_a_session_expires_on_the_server(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = session_store()
+    token = token_of(client, sign_up(client)["email"])
+    later = time.monotonic() + sessions.ttl_seconds + 1
+    monkeypatch.setattr(sessions, "clock", lambda: later)
+    r = client.get(ME, headers={"Cookie": f"session_id={token}"})
+    assert r.status_code == 401, (
+        f"GET {ME} with a session cookie {sessions.ttl_seconds} s after the login answered "
+        f"{why(r)}, not 401: SessionStore.get must drop an expired session ({MEMORY})"
+    )
+
+
+def test_the_session_store_keeps_the_newest_sessions_for_a_while() -> None:
+    sessions = session_store()
+    assert 0 < sessions.max_sessions <= 1_000_000 and 0 < sessions.ttl_seconds <= 86_400, (
+        f"SESSIONS keeps {sessions.max_sessions} sessions for {sessions.ttl_seconds} s: bound "
+        f"both, to at most a million sessions and a day ({MEMORY})"
+    )
+    now = [1000.0]
+    store = type(sessions)(ttl_seconds=60, max_sessions=3, clock=lambda: now[0])
+    for n in range(5):
+        store[f"token-{n}"] = n
+        now[0] += 1
+    kept = [n for n in range(5) if store.get(f"token-{n}") is not None]
+    assert kept == [2, 3, 4] and len(store) == 3, (
+        f"a SessionStore(max_sessions=3) after 5 logins keeps the sessions {kept}, not "
+        f"[2, 3, 4]: a login into a full store ends the oldest session ({MEMORY})"
+    )
+    store.pop("token-3", None)
+    now[0] += 60
+    left = [n for n in range(5) if store.get(f"token-{n}") is not None]
+    assert left == [] and len(store) == 0, (
+        f"a SessionStore(ttl_seconds=60), 60 s after the logins, still has the sessions "
+        f"{left}: get() and len() must drop expired sessions ({MEMORY})"
     )

@@ -164,6 +164,72 @@ def test_a_bug_answers_500_in_the_envelope_without_its_internals(app_dir: Path) 
     )
 
 
+def test_a_bug_answers_500_with_connection_close(app_dir: Path) -> None:
+    """uvicorn closes the connection after a 500 of a bug (Starlette raises the exception
+    again): the answer must say so, or the client's next request on it is reset."""
+    errors = import_app_module("app.core.errors")
+    demo = FastAPI()
+    errors.register_exception_handlers(demo)
+
+    @demo.get("/bug")
+    async def bug() -> None:
+        raise KeyError("password_hash of user 7")
+
+    r = TestClient(demo, raise_server_exceptions=False).get("/bug")
+    assert r.status_code == 500 and r.headers.get("connection") == "close", (
+        f"an unexpected exception answered {r.status_code} with Connection: "
+        f"{r.headers.get('connection')!r}: the server closes the connection after it, so "
+        f"answer headers={{'Connection': 'close'}} (handle_unexpected_error in {ERRORS})"
+    )
+
+
+BUG_APP = """
+import os, sys
+sys.path.insert(0, os.environ["BUG_APP_DIR"])
+from fastapi import FastAPI
+from app.core.errors import register_exception_handlers
+
+demo = FastAPI()
+register_exception_handlers(demo)
+
+
+@demo.get("/bug")
+async def bug() -> None:
+    raise KeyError("password_hash of user 7")
+
+
+@demo.get("/fine")
+async def fine() -> dict[str, bool]:
+    return {"fine": True}
+"""
+
+
+@pytest.mark.slow
+def test_a_kept_alive_connection_survives_a_bug(
+    app_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under uvicorn: one client, a 500 of a bug, then a second request: it is answered."""
+    (tmp_path / "bug_app.py").write_text(BUG_APP)
+    monkeypatch.setenv("BUG_APP_DIR", str(app_dir))
+    with LiveServer(tmp_path, "bug_app:demo") as server:
+        for _attempt in range(3):  # a reset depends on timing: give it three chances
+            with httpx.Client(base_url=server.url, timeout=10) as one_client:
+                first = one_client.get("/bug")
+                try:
+                    second: httpx.Response | str = one_client.get("/fine")
+                except httpx.TransportError as error:
+                    second = f"{type(error).__name__}: {error}"
+            assert first.status_code == 500, (
+                f"under uvicorn, a route that raises KeyError answered {first.status_code}, "
+                f"not 500 (handle_unexpected_error in {ERRORS})"
+            )
+            assert isinstance(second, httpx.Response) and second.status_code == 200, (
+                f"under uvicorn, the request after a 500 on the same client failed ({second}): "
+                f"uvicorn closed the connection; answer the 500 with Connection: close "
+                f"(handle_unexpected_error in {ERRORS})"
+            )
+
+
 # --- the envelope on the app's routes --------------------------------------------------
 
 

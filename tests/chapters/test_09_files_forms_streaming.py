@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import starlette.datastructures
 import starlette.formparsers
 from conftest import body, import_app_module, raised
 from fastapi.testclient import TestClient
@@ -21,6 +22,7 @@ from workbook.server import LiveServer
 FILES = "app/api/v1/routes/files.py"
 AUTH = "app/api/v1/routes/auth.py"
 ITEMS = "app/api/v1/routes/items.py"
+LIMITS = "app/core/limits.py"
 LIMIT = 1_048_576
 ALICE = {"username": "alice@example.com", "password": "alice-secret-1"}
 
@@ -53,6 +55,22 @@ def info(name: str, content: bytes, content_type: str = "text/plain") -> dict[st
         "size": len(content),
         "sha256": hashlib.sha256(content).hexdigest(),
     }
+
+
+def many_files(count: int, size: int, boundary: str = "workbook-boundary") -> Iterator[bytes]:
+    """A multipart batch of `count` files of `size` bytes, in pieces (no Content-Length)."""
+    for n in range(count):
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; '
+            f'filename="part{n}.txt"\r\nContent-Type: text/plain\r\n\r\n'
+        ).encode()
+        for start in range(0, size, 64 * 1024):
+            yield b"x" * min(64 * 1024, size - start)
+        yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode()
+
+
+MULTIPART = {"content-type": "multipart/form-data; boundary=workbook-boundary"}
 
 
 def multipart_stream(size: int, boundary: str = "workbook-boundary") -> Iterator[bytes]:
@@ -164,7 +182,7 @@ def test_a_declared_oversize_is_refused_before_reading(
     )
     assert not parsed, (
         f"a 2 MiB upload was parsed before it was refused: check its Content-Length first "
-        f"(UploadLimitRoute in {FILES})"
+        f"(BodyLimitMiddleware in {LIMITS})"
     )
 
 
@@ -179,6 +197,96 @@ def test_a_streamed_upload_without_length_is_counted(client: TestClient) -> None
     assert r.status_code == 413 and error_of(r).get("code") == "payload_too_large", (
         f"an upload sent without Content-Length, over the limit, answered {r.status_code}: "
         f"count the bytes while reading in receive_upload ({FILES})"
+    )
+
+
+def test_a_chunked_batch_is_stopped_at_the_limit(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Content-Length, the body is counted while it arrives: a batch over the
+    limit is refused before its files are spooled, not after."""
+    spooled: list[int] = []
+    write = starlette.datastructures.UploadFile.write
+
+    async def spy(self: Any, data: bytes) -> None:
+        spooled.append(len(data))
+        await write(self, data)
+
+    monkeypatch.setattr(starlette.datastructures.UploadFile, "write", spy)
+    r = client.post("/api/v1/files/batch", content=many_files(8, 256 * 1024), headers=MULTIPART)
+    no_crash(r, "POST /api/v1/files/batch", FILES)
+    assert r.status_code == 413 and error_of(r).get("code") == "payload_too_large", (
+        f"a chunked batch of 2 MiB answered {r.status_code} {body(r)!r}, not the 413 envelope "
+        f"({LIMITS})"
+    )
+    assert sum(spooled) <= LIMIT + 64 * 1024, (
+        f"a chunked batch of 2 MiB had {sum(spooled)} bytes spooled before its 413: count the "
+        f"body while it arrives, in BodyLimitMiddleware ({LIMITS}), added in app/main.py"
+    )
+
+
+def test_a_batch_of_many_files_is_refused(client: TestClient) -> None:
+    r = client.post("/api/v1/files/batch", content=many_files(300, 10), headers=MULTIPART)
+    no_crash(r, "POST /api/v1/files/batch", FILES)
+    assert r.status_code in (400, 413) and error_of(r).get("code"), (
+        f"a batch of 300 files of 10 bytes answered {r.status_code}, not a refusal in the "
+        f"envelope: give the router form_limits={{'max_files': settings.MAX_UPLOAD_FILES, "
+        f"...}} ({FILES})"
+    )
+
+
+@pytest.mark.parametrize("sent", ["declared", "chunked"])
+def test_a_json_body_over_the_cap_answers_413(client: TestClient, sent: str) -> None:
+    settings = getattr(import_app_module("app.core.config"), "settings", None)
+    cap = getattr(settings, "MAX_BODY_BYTES", None)
+    assert isinstance(cap, int), "settings have no MAX_BODY_BYTES: add it to app/core/config.py"
+    big = b'{"name": "' + b"x" * (cap + 1) + b'", "email": "big@example.com"}'
+    content: bytes | Iterator[bytes] = big if sent == "declared" else iter([big[:100], big[100:]])
+    r = client.post("/api/v1/users", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and error_of(r).get("code") == "payload_too_large", (
+        f"POST /api/v1/users with a JSON body of {len(big)} bytes ({sent}) answered "
+        f"{r.status_code}, not the 413 envelope: every route's body is capped at MAX_BODY_BYTES "
+        f"(limit_for in {LIMITS})"
+    )
+
+
+def vm_rss(pid: int) -> int | None:
+    """The resident memory of a process in bytes (Linux), None elsewhere."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+@pytest.mark.slow
+def test_a_chunked_batch_is_refused_early_under_uvicorn(live_server: LiveServer) -> None:
+    """Under uvicorn: 300 chunked parts of just under 1 MiB each. The server answers 413
+    without reading them, and its memory does not grow with them."""
+    assert live_server.process is not None
+    before = vm_rss(live_server.process.pid)
+    sent = 0
+
+    def counted() -> Iterator[bytes]:
+        nonlocal sent
+        for piece in many_files(300, 1_000_000):
+            sent += len(piece)
+            yield piece
+
+    with httpx.Client(base_url=live_server.url, timeout=60) as one_client:
+        r = one_client.post("/api/v1/files/batch", content=counted(), headers=MULTIPART)
+    after = vm_rss(live_server.process.pid)
+    grown = (after - before) // 2**20 if before is not None and after is not None else 0
+    assert r.status_code == 413 and error_of(r).get("code") == "payload_too_large", (
+        f"under uvicorn, a chunked batch of 300 MB answered {r.status_code} {body(r)!r}, not "
+        f"the 413 envelope ({LIMITS})"
+    )
+    # uvicorn reads and drops the rest of a refused body: only what the app kept counts.
+    assert grown < 50, (
+        f"under uvicorn, a chunked batch of {sent // 2**20} MiB grew the server by {grown} MiB "
+        f"before its 413: count the body while it arrives (BodyLimitMiddleware in {LIMITS})"
     )
 
 

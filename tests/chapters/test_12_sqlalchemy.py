@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from conftest import (
     import_app_module,
     lent_out,
     locked_session,
+    outcome,
+    said,
     stored_value,
     sync_engine_of,
     unique,
@@ -32,7 +35,8 @@ from conftest import (
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
 from workbook.server import LiveServer
@@ -223,6 +227,67 @@ def test_a_failed_request_leaves_no_partial_row(
     assert lent_out() == 0, (
         f"{lent_out()} connections are still lent out after the requests: get_db must close "
         f"the session in `finally` (app/db/session.py)"
+    )
+
+
+def test_a_failed_statement_does_not_quote_its_values(client: TestClient) -> None:
+    """The message of a failed statement goes to the server log with the 500's traceback:
+    it must not carry the values bound to it (a sign-up's password)."""
+    engine = getattr(import_app_module("app.db.session"), "engine", None)
+    if engine is None:
+        pytest.fail("app/db/session.py defines no `engine`")
+    secret = unique("never-logged")
+    insert = text("INSERT INTO no_such_table (password) VALUES (:password)")
+    if isinstance(engine, AsyncEngine):  # chapter 13 on: run in the client's event loop
+
+        async def run() -> Any:
+            async with engine.connect() as connection:
+                return await outcome(connection.execute(insert, {"password": secret}))
+
+        error = client.portal.call(run)
+    else:
+        with engine.connect() as connection:
+            try:
+                connection.execute(insert, {"password": secret})
+            except DBAPIError as failed:
+                error = failed
+            else:
+                error = None
+    assert isinstance(error, DBAPIError), (
+        f"an INSERT into a table that does not exist gave {said(error)}, not a DBAPIError"
+    )
+    quoted = " ".join(str(error)[str(error).find("[parameters") :].split())[:60]
+    assert secret not in str(error), (
+        f"the error of a failed INSERT quotes its values, the password among them: "
+        f"{quoted}; create the engine with hide_parameters=True (app/db/session.py)"
+    )
+
+
+@pytest.mark.slow
+def test_a_failed_sign_up_leaves_the_password_out_of_the_log(
+    live_server: LiveServer, own_engine: Engine
+) -> None:
+    """Under uvicorn: a sign-up whose INSERT fails (the table is renamed away for a moment)
+    answers 500, and nothing the server printed holds the password."""
+    secret = unique("never-logged")
+    with own_engine.begin() as connection:
+        connection.execute(text("ALTER TABLE users RENAME TO users_away"))
+    try:
+        r = live_server.post(
+            USERS,
+            json={"name": "Dana", "email": f"{unique('dana')}@example.com", "password": secret},
+        )
+    finally:
+        with own_engine.begin() as connection:
+            connection.execute(text("ALTER TABLE users_away RENAME TO users"))
+    assert r.status_code == 500, f"POST {USERS} with no users table answered {why(r)}, not 500"
+    deadline = time.monotonic() + 5  # the traceback is written after the response
+    while "Traceback" not in live_server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = live_server.log()
+    assert secret not in log, (
+        "the server log holds the password of a failed sign-up: create the engine with "
+        "hide_parameters=True (app/db/session.py)"
     )
 
 

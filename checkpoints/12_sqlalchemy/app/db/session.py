@@ -25,7 +25,10 @@ if settings.DATABASE_URL.startswith("sqlite"):
     # the driver's default (5 s): concurrent writes (chapter 12) rely on this wait.
     connect_args["timeout"] = 30
 
-engine = create_engine(settings.DATABASE_URL, connect_args=connect_args)
+# hide_parameters=True: a failed statement's error quotes the SQL and, by default,
+# the values bound to it. That error is logged with the 500's traceback, and the
+# values of a sign-up are the user's name, email and password: keep them out of it.
+engine = create_engine(settings.DATABASE_URL, connect_args=connect_args, hide_parameters=True)
 
 # autoflush=False: nothing is sent to the database before you flush or commit.
 # expire_on_commit=False: objects keep their values after a commit, so a route can
