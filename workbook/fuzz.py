@@ -31,7 +31,7 @@ CHECKS = (
 )
 # Cases per operation and phase; with the coverage and stateful phases, about
 # 2,000 requests for the 25 operations of chapter 14: under a minute on 2 cores.
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 20
 # A hard stop, for a run that hangs (a server that stopped answering): a run of
 # 25 operations takes about a minute; a busy machine (verify) may double it.
 TIMEOUT_SECONDS = 300
@@ -162,6 +162,40 @@ def server_exceptions(log: str) -> list[str]:
         _short(f"{m[1]}: {m[2]}", "")[:160] for m in map(_EXCEPTION.match, log.splitlines()) if m
     )
     return [f"{text} (x{count})" for text, count in counts.most_common(8)]
+
+
+_WARNING_ITEM = re.compile(r"^  - ([A-Z]+ /\S*)$")
+
+
+def logged_out_only(output: str) -> list[str]:
+    """The operations that answered nothing but 401 or 403: the login hook did not reach them."""
+    operations: list[str] = []
+    section = ""
+    collecting = False  # inside the warning, which ends with its hint (a line not indented)
+    for raw in output.splitlines():
+        heading = _SECTION.match(raw)
+        if heading:
+            section, collecting = heading[1], False
+        elif section == "WARNINGS" and raw.startswith("Authentication failed"):
+            collecting = True
+        elif collecting and _WARNING_ITEM.match(raw):
+            operations.append(_WARNING_ITEM.match(raw)[1])  # type: ignore[index]
+        elif collecting and raw and not raw[0].isdigit() and not raw.startswith(" "):
+            collecting = False
+    return operations
+
+
+def verdict(fuzzed: FuzzRun, base_url: str, server_log: str, database: str) -> str | None:
+    """None when the run found nothing and reached every operation; else what to fix."""
+    problems = [] if fuzzed.ok else [report(fuzzed, base_url, server_log, database)]
+    unreached = logged_out_only(fuzzed.output)
+    if unreached:
+        problems.append(
+            f"on {database}, {len(unreached)} operation(s) answered only 401 or 403, so their "
+            f"code was never fuzzed: {', '.join(unreached)}. Teach the login hook "
+            f"({HOOKS.relative_to(HOOKS.parents[1])}) how the app logs in now."
+        )
+    return "\n".join(problems) or None
 
 
 def report(fuzzed: FuzzRun, base_url: str, server_log: str, database: str) -> str:

@@ -31,8 +31,9 @@ def _fuzz(app_dir: Path, database_url: str, database: str, monkeypatch: pytest.M
     with LiveServer(app_dir) as server:
         fuzzed = fuzz.run(server.url)
         log = server.log()
-    if not fuzzed.ok:  # the report alone: pytest's view of the objects would bury it
-        pytest.fail(fuzz.report(fuzzed, server.url, log, database), pytrace=False)
+    problem = fuzz.verdict(fuzzed, server.url, log, database)
+    if problem:  # the report alone: pytest's view of the objects would bury it
+        pytest.fail(problem, pytrace=False)
 
 
 def test_latest_checkpoint_survives_fuzzing_on_sqlite(
