@@ -39,7 +39,7 @@ HOOKS = Path(__file__).with_name("fuzz_hooks.py")
 # Failures are shown with the address `uvicorn app.main:app` serves on, the same in every run.
 SHOWN_URL = "http://127.0.0.1:8000"
 SHOWN_CASES = 12
-SHOWN_CHARS = 300
+SHOWN_CHARS = 600  # a multipart request's curl fits; longer ones end in "..."
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,9 @@ def command(url: str, max_examples: int = MAX_EXAMPLES) -> list[str]:
         "--request-timeout",
         "10",
         "--no-color",
+        # Show generated passwords as they were sent: the curl of a failure must repeat it.
+        "--output-sanitize",
+        "false",
     ]
 
 
