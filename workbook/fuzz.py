@@ -188,8 +188,13 @@ def logged_out_only(output: str) -> list[str]:
     return operations
 
 
-def verdict(fuzzed: FuzzRun, base_url: str, server_log: str, database: str) -> str | None:
-    """None when the run found nothing and reached every operation; else what to fix."""
+def verdict(
+    fuzzed: FuzzRun, base_url: str, server_log: str, database: str, saved: Path | None = None
+) -> str | None:
+    """None when the run found nothing and reached every operation; else what to fix.
+
+    saved: where the whole output of schemathesis was written, for the cases cut short here.
+    """
     problems = [] if fuzzed.ok else [report(fuzzed, base_url, server_log, database)]
     unreached = logged_out_only(fuzzed.output)
     if unreached:
@@ -198,6 +203,8 @@ def verdict(fuzzed: FuzzRun, base_url: str, server_log: str, database: str) -> s
             f"code was never fuzzed: {', '.join(unreached)}. Teach the login hook "
             f"({HOOKS.relative_to(HOOKS.parents[1])}) how the app logs in now."
         )
+    if problems and saved is not None:
+        problems.append(f"schemathesis's whole output: {saved}")
     return "\n".join(problems) or None
 
 

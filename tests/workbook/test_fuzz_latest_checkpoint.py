@@ -31,7 +31,10 @@ def _fuzz(app_dir: Path, database_url: str, database: str, monkeypatch: pytest.M
     with LiveServer(app_dir) as server:
         fuzzed = fuzz.run(server.url)
         log = server.log()
-    problem = fuzz.verdict(fuzzed, server.url, log, database)
+    # Beside the app copy, in pytest's temporary folder (the last three runs are kept).
+    saved = app_dir.parent / "schemathesis.txt"
+    saved.write_text(fuzzed.output, encoding="utf-8")
+    problem = fuzz.verdict(fuzzed, server.url, log, database, saved)
     if problem:  # the report alone: pytest's view of the objects would bury it
         pytest.fail(problem, pytrace=False)
 

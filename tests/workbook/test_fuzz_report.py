@@ -6,6 +6,8 @@ schemathesis that prints differently fails here first, not in a fuzz run an hour
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from workbook import fuzz
 
 URL = "http://127.0.0.1:51615"
@@ -114,10 +116,12 @@ def test_a_clean_run_that_reached_every_operation_has_no_verdict() -> None:
 
 def test_a_failing_run_reports_its_cases_the_server_exceptions_and_the_logged_out() -> None:
     log = "ERROR: Exception in ASGI application\nOverflowError: Python int too large\n" * 3
-    text = fuzz.verdict(fuzz.FuzzRun(1, OUTPUT, 42.0), URL, log, "SQLite") or ""
+    saved = Path("/tmp/pytest-of-me/schemathesis.txt")
+    text = fuzz.verdict(fuzz.FuzzRun(1, OUTPUT, 42.0), URL, log, "SQLite", saved) or ""
     assert text.startswith("schemathesis found 3 failing case(s) on SQLite (exit 1, 42 s)")
     assert "OverflowError: Python int too large (x3)" in text
     assert "answered only 401 or 403" in text and URL not in text
+    assert text.splitlines()[-1] == f"schemathesis's whole output: {saved}"
     assert len(text.splitlines()) < 20
 
 
