@@ -31,7 +31,8 @@ TESTS = {
 def timed(test: str) -> tuple[float, str]:
     """Seconds of one pytest run of the test, and how it ended (passed, failed, skipped)."""
     command = [sys.executable, "-m", "pytest", f"{MODULE}::{test}", "-q", "-rs"]
-    command += ["-p", "no:cacheprovider", "-o", "addopts="]
+    # As in verify, without nbval and without schemathesis's unused pytest plugin (pyproject.toml).
+    command += ["-p", "no:cacheprovider", "-o", "addopts=", "-p", "no:schemathesis"]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=paths.ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
