@@ -30,7 +30,7 @@ CHECKS = (
     "status_code_conformance",
 )
 # Cases per operation and phase; with the coverage and stateful phases, about
-# 2,000 requests for the 25 operations of chapter 14: under a minute on 2 cores.
+# 1,200 test cases for the 25 operations of chapter 14: 25-90 s on 2 cores.
 MAX_EXAMPLES = 20
 # A hard stop, for a run that hangs (a server that stopped answering): a run of
 # 25 operations takes about a minute; a busy machine (verify) may double it.

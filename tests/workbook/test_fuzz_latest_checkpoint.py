@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook import fuzz, postgres
+from workbook import fuzz, paths, postgres
 from workbook.chapters import Chapter
 from workbook.server import LiveServer
 
@@ -31,8 +31,10 @@ def _fuzz(app_dir: Path, database_url: str, database: str, monkeypatch: pytest.M
     with LiveServer(app_dir) as server:
         fuzzed = fuzz.run(server.url)
         log = server.log()
-    # Beside the app copy, in pytest's temporary folder (the last three runs are kept).
-    saved = app_dir.parent / "schemathesis.txt"
+    # In the git-ignored reports/, as verify's timings: pytest's temporary folders are
+    # deleted once three later pytest runs have started.
+    saved = paths.ROOT / "reports" / f"fuzz-{database.lower()}.txt"
+    saved.parent.mkdir(exist_ok=True)
     saved.write_text(fuzzed.output, encoding="utf-8")
     problem = fuzz.verdict(fuzzed, server.url, log, database, saved)
     if problem:  # the report alone: pytest's view of the objects would bury it
