@@ -43,6 +43,7 @@ from workbook.timings import CHECKPOINT_TESTS, EXERCISE_TEST, LEARNER_TEST, WRON
 INVARIANTS = "tests/workbook/test_invariants.py::"
 LATEST_SQLITE = "test_latest_checkpoint_passes_every_test_of_every_chapter"
 LATEST_POSTGRES = LATEST_SQLITE + "_on_postgresql"
+FUZZ = "tests/workbook/test_fuzz_latest_checkpoint.py::test_latest_checkpoint_survives_fuzzing_on_"
 
 # (stage, how to find the chapter "NN" of a test id, or None for a whole-course stage)
 Classifier = Callable[[str], str | None]
@@ -69,6 +70,9 @@ PER_CHAPTER: dict[str, Classifier] = {
 WHOLE_COURSE = {
     "latest checkpoint, every test, SQLite (5)": INVARIANTS + LATEST_SQLITE,
     "latest checkpoint, every test, PostgreSQL (5)": INVARIANTS + LATEST_POSTGRES,
+    # It fuzzes every operation of the app: it grows with the operations the chapters add.
+    "latest checkpoint fuzzed, SQLite": FUZZ + "sqlite",
+    "latest checkpoint fuzzed, PostgreSQL": FUZZ + "postgresql",
 }
 TOOLING = "tooling tests"
 

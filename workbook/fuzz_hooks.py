@@ -1,0 +1,97 @@
+"""Schemathesis hooks for the fuzz test: a logged-in session for the routes behind a login.
+
+Loaded by the schemathesis CLI (SCHEMATHESIS_HOOKS names this file, see
+workbook/fuzz.py), not imported by the workbook. Without it every operation that
+reads the session cookie answers only 401, and the fuzzer never reaches its code.
+
+The provider signs up a user of its own and logs in, the way a learner's client
+does (POST /api/v1/users, then POST /api/v1/session/login), and sends the cookie
+to the operations that declare it. An app without those two routes gets no
+login: those operations are still fuzzed, logged out. When chapters 15 and 16
+move to bearer tokens, this is the file that learns them.
+
+It also narrows one format the schema cannot state exactly: see `_deliverable`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+import httpx
+import schemathesis
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import strategies as st
+
+URL_VARIABLE = "WORKBOOK_FUZZ_URL"
+SIGN_UP = "/api/v1/users"
+LOGIN = "/api/v1/session/login"
+COOKIE = "session_id"
+LOGOUT = "/api/v1/session/logout"
+AnyCase = schemathesis.Case[Any]
+
+
+def _reads_the_session_cookie(ctx: Any) -> bool:
+    operation = ctx.operation
+    if operation.path.endswith(LOGOUT):  # it would end the session every other request uses
+        return False
+    for parameter in operation.iter_parameters():
+        location = getattr(parameter.location, "value", parameter.location)
+        if location == "cookie" and parameter.name == COOKIE:
+            return True
+    return False
+
+
+@schemathesis.auth().apply_to(_reads_the_session_cookie)
+class SessionLogin:
+    """A session cookie of a user created for the run; a new one after a 401 (the fuzzer may
+    delete the user or log the session out)."""
+
+    def get(self, case: AnyCase, ctx: schemathesis.AuthContext) -> str | None:
+        base = os.environ[URL_VARIABLE]
+        email = f"fuzz-{secrets.token_hex(4)}@example.com"
+        password = "fuzz-password-1"
+        with httpx.Client(base_url=base, timeout=10) as http:
+            user = {"name": "Fuzz", "email": email, "password": password}
+            created = http.post(SIGN_UP, json=user)
+            if created.status_code != 201:
+                return None
+            login = http.post(LOGIN, json={"email": email, "password": password})
+            return login.cookies.get(COOKIE) if login.status_code == 200 else None
+
+    def set(
+        self,
+        case: AnyCase,
+        data: str | None,
+        ctx: schemathesis.AuthContext,
+    ) -> None:
+        if data is None:  # the sign-up or the login failed: the case goes out logged out
+            return
+        case.cookies = {**(case.cookies or {}), COOKIE: data}
+
+
+def _deliverable(address: str) -> bool:
+    """Whether Pydantic's EmailStr takes the address: email-validator, as Pydantic calls it."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+# `format: email` allows any RFC 5321 address; EmailStr also refuses special-use domains
+# (name@host.test, @localhost), by design, which no OpenAPI keyword can say. Without this,
+# every such address would count as a schema-valid request the app refused. The addresses
+# are built as schemathesis builds its own (ASCII, a dot-atom local part) on ordinary
+# top-level domains, and checked by the app's own validator.
+_LOCAL = st.text("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+/=?^_`{|}~-", min_size=1, max_size=10)
+_LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=8)
+_DOMAIN = st.builds(
+    lambda labels, top: ".".join([*labels, top]),
+    st.lists(_LABEL, min_size=1, max_size=2),
+    st.sampled_from(["com", "org", "net", "io", "de"]),
+)
+schemathesis.openapi.format(
+    "email", st.builds("{}@{}".format, _LOCAL, _DOMAIN).filter(_deliverable)
+)
