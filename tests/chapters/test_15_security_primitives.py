@@ -13,6 +13,7 @@ import httpx
 import pytest
 from conftest import body, import_app_module, unique, why
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
 
 from workbook.server import LiveServer
 
@@ -166,6 +167,17 @@ def test_token_route_issues_a_bearer_token_that_opens_me(client: TestClient) -> 
     )
 
 
+def test_token_route_takes_the_form_of_swagger_ui(client: TestClient) -> None:
+    # What the Authorize dialog of /docs posts for the password flow.
+    form = {**ALICE, "grant_type": "password", "scope": "", "client_id": ""}
+    r = client.post(TOKEN, data=form)
+    assert r.status_code == 200, (
+        f"POST {TOKEN} with the form of Swagger UI's Authorize dialog answered {why(r)}: "
+        f'grant_type may be "password", scope empty, and other fields are ignored '
+        f"(app/schemas/token.py)"
+    )
+
+
 @pytest.mark.exercise("15.3")
 @pytest.mark.parametrize(
     "form",
@@ -269,6 +281,32 @@ def test_token_of_a_deleted_user_is_401(client: TestClient) -> None:
     assert r.status_code == 200, f"GET {ME} with a new user's token answered {why(r)} ({DEPS})"
     client.delete(f"/api/v1/users/{user['id']}")
     refused(client.get(ME, headers=bearer(token)), f"GET {ME} for a deleted user", DEPS)
+
+
+@pytest.mark.exercise("15.2")
+def test_an_inactive_user_gets_no_token_and_no_access(
+    client: TestClient, own_engine: Engine
+) -> None:
+    user = sign_up(client)
+    token = issued_for(user["id"])
+    with own_engine.begin() as connection:
+        connection.execute(
+            text("UPDATE users SET is_active = :no WHERE id = :id"), {"no": False, "id": user["id"]}
+        )
+    refused(client.get(ME, headers=bearer(token)), f"GET {ME} for a deactivated user", DEPS)
+    form = {"username": user["email"], "password": user["password"]}
+    refused(client.post(TOKEN, data=form), f"POST {TOKEN} for a deactivated user", AUTH)
+
+
+def test_the_session_cookie_no_longer_opens_the_system_routes(client: TestClient) -> None:
+    login = {"email": ALICE["username"], "password": ALICE["password"]}
+    r = client.post("/api/v1/session/login", json=login)
+    assert r.status_code == 200, f"POST /api/v1/session/login answered {why(r)}"
+    r = client.get(STATUS)
+    assert r.status_code == 401, (
+        f"GET {STATUS} with the session cookie and no bearer token answered {why(r)}: "
+        f"get_current_user reads the Authorization header only ({DEPS})"
+    )
 
 
 @pytest.mark.exercise("15.2")
