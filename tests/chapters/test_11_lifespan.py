@@ -92,10 +92,16 @@ def lifespan_half(half: str, run: Callable[[], object]) -> None:
         pytest.fail(f"the lifespan raised at {half}: {type(error).__name__}: {error} ({LIFESPAN})")
 
 
-def logged_in(client: TestClient) -> TestClient:
+def logged_in(client: TestClient | httpx.Client) -> dict[str, str]:
+    """The headers of a logged-in request to the system routes: up to chapter 14 the
+    session cookie (kept by the client), from chapter 15 on a bearer token."""
     r = client.post("/api/v1/session/login", json=ALICE)
     assert r.status_code == 200, f"POST /api/v1/session/login answered {r.status_code}"
-    return client
+    form = {"username": ALICE["email"], "password": ALICE["password"]}
+    token = client.post("/api/v1/auth/token", data=form)
+    if token.status_code == 200:  # chapter 15's token route
+        return {"Authorization": f"Bearer {token.json().get('access_token')}"}
+    return {}
 
 
 # --- the model ---------------------------------------------------------------------------
@@ -243,7 +249,7 @@ def test_system_routes_need_a_login(client: TestClient, path: str) -> None:
 
 @pytest.mark.exercise("11.2")
 def test_status_answers_when_the_app_started(client: TestClient, app: FastAPI) -> None:
-    r = logged_in(client).get("/api/v1/system/status")
+    r = client.get("/api/v1/system/status", headers=logged_in(client))
     assert r.status_code == 200, (
         f"GET /api/v1/system/status answered {r.status_code} {body(r)!r}: "
         f"fix read_status in {SYSTEM}"
@@ -281,7 +287,7 @@ def test_events_answer_the_newest_twenty_first(client: TestClient) -> None:
         return [(row.kind, row.at) for row in db.scalars(newest)]
 
     expected = read_table(seed)
-    r = logged_in(client).get("/api/v1/system/events")
+    r = client.get("/api/v1/system/events", headers=logged_in(client))
     assert r.status_code == 200, (
         f"GET /api/v1/system/events answered {r.status_code} {body(r)!r}: "
         f"fix read_events in {SYSTEM}"
@@ -302,8 +308,7 @@ def test_events_answer_the_newest_twenty_first(client: TestClient) -> None:
 def test_uvicorn_runs_the_lifespan_at_start_and_at_stop(app_dir: Path) -> None:
     server = LiveServer(app_dir)
     with server, httpx.Client(base_url=server.url) as browser:
-        browser.post("/api/v1/session/login", json=ALICE)
-        r = browser.get("/api/v1/system/status")
+        r = browser.get("/api/v1/system/status", headers=logged_in(browser))
     errors = [line for line in server.log().splitlines() if "Error" in line]
     assert r.status_code == 200, (
         f"GET /api/v1/system/status under uvicorn answered {r.status_code} {body(r)!r}: "
