@@ -16,6 +16,7 @@ from app.api.v1.routes import health
 from app.core.config import settings
 from app.core.errors import register_exception_handlers
 from app.core.lifespan import lifespan
+from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import log_requests
 from app.schemas.error import ERROR_RESPONSES
 
@@ -28,6 +29,11 @@ app = FastAPIOffline(
     responses=ERROR_RESPONSES,
     lifespan=lifespan,
 )
+
+# A body over its limit is refused while it arrives (app/core/limits.py). Added before
+# log_requests, so inside it: log_requests reads the body in a task group of its own,
+# which would wrap the limit's HTTPException in an ExceptionGroup (a 400, not a 413).
+app.add_middleware(BodyLimitMiddleware)
 
 # Wraps every request: routing, validation and the routes, 404s and 422s included.
 app.middleware("http")(log_requests)

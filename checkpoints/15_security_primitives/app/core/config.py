@@ -34,6 +34,10 @@ class Settings:
     MAX_ACCESS_TOKENS: int = 10_000
     # The most one request may upload: one file, or all the files of a batch.
     MAX_UPLOAD_BYTES: int = 1_048_576
+    # The most files one upload may carry (a batch), and the largest body of every
+    # other route: a user or an item in JSON is a few hundred bytes, 64 KiB is room.
+    MAX_UPLOAD_FILES: int = 20
+    MAX_BODY_BYTES: int = 65_536
     # What the client declares as each file's type; an allow-list, never a deny-list.
     ALLOWED_UPLOAD_TYPES: tuple[str, ...] = (
         "text/plain",

@@ -145,8 +145,14 @@ async def handle_validation_error(request: Request, exc: RequestValidationError)
 
 async def handle_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: 500, and nothing about it for the client (the traceback goes to the log)."""
+    # Starlette sends this answer, then raises the exception again for uvicorn to log;
+    # uvicorn then closes the connection. `Connection: close` tells the client, which
+    # would otherwise send its next request on that connection and get a reset.
     return error_response(
-        status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "Internal server error"
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Internal server error",
+        headers={"Connection": "close"},
     )
 
 

@@ -38,7 +38,9 @@ connect_args: dict[str, Any] = (
     {"timeout": 30} if database_url.get_backend_name() == "sqlite" else {}
 )
 
-engine = create_async_engine(database_url, connect_args=connect_args)
+# hide_parameters=True, as in chapter 12: a failed statement's error, logged with the
+# 500's traceback, names the statement but not the values (a password among them).
+engine = create_async_engine(database_url, connect_args=connect_args, hide_parameters=True)
 
 # expire_on_commit=False matters more than before: an expired attribute is reloaded
 # on access, which would be a hidden await; an AsyncSession refuses it (MissingGreenlet).

@@ -4,19 +4,15 @@ Nothing is stored: each file is answered with its name, type, size and SHA-256.
 """
 
 import hashlib
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Request, Response, UploadFile, status
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, File, UploadFile, status
 
 from app.core.config import settings
 from app.core.errors import PayloadTooLargeError, UnsupportedMediaTypeError, error_responses
 from app.schemas.file import FileInfo
 
 CHUNK_SIZE = 64 * 1024
-# Room for what multipart adds around the files: boundaries and part headers.
-FORM_OVERHEAD = 16 * 1024
 
 
 def over_limit(what: str) -> PayloadTooLargeError:
@@ -25,26 +21,14 @@ def over_limit(what: str) -> PayloadTooLargeError:
     )
 
 
-class UploadLimitRoute(APIRoute):
-    """Refuse a body whose declared Content-Length is over the limit, before reading it.
-
-    FastAPI parses the whole form (Starlette spools each file, to disk beyond 1 MiB)
-    before the route function or any dependency runs, so the check must come first.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        parse_and_run = super().get_route_handler()
-
-        async def check_length_first(request: Request) -> Response:
-            declared = request.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > settings.MAX_UPLOAD_BYTES + FORM_OVERHEAD:
-                raise over_limit(f"A declared body of {declared} bytes")
-            return await parse_and_run(request)
-
-        return check_length_first
-
-
-router = APIRouter(prefix="/files", tags=["files"], route_class=UploadLimitRoute)
+# form_limits: how many files and other fields one form may have, and how long a field
+# may be; Starlette refuses more with a 400 while it parses. The size of the whole body
+# is counted while it arrives, by BodyLimitMiddleware (app/core/limits.py).
+router = APIRouter(
+    prefix="/files",
+    tags=["files"],
+    form_limits={"max_files": settings.MAX_UPLOAD_FILES, "max_fields": 10, "max_part_size": 1024},
+)
 
 UPLOAD_ERRORS = error_responses(PayloadTooLargeError, UnsupportedMediaTypeError)
 
