@@ -11,6 +11,10 @@ from pydantic import AllowInfNan, StringConstraints
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+# The bounds of chapter 07: at most MAX_TAGS tags, each 1 to 50 characters.
+MAX_TAGS = 20
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+
 
 class ItemBase(SQLModel):
     """The fields every shape of an item shares."""
@@ -20,7 +24,7 @@ class ItemBase(SQLModel):
     # Python's json module reads Infinity, which JSON does not have: a price is finite.
     price: Annotated[float, AllowInfNan(False)] = Field(gt=0)
     # sa_type: the column type, where SQLModel cannot guess it from the annotation.
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS, sa_type=JSON)
 
 
 class Item(ItemBase, table=True):
