@@ -184,7 +184,7 @@ def test_create_item_bounds_the_tags(client: TestClient, tags: list[str]) -> Non
         f"chapter 13 on, ItemBase in app/models/item.py)"
     )
     after = body(client.get(ITEMS, params={"size": 1})).get("total")
-    assert after == before, f"POST {ITEMS} refused the tags but stored the item: {before} -> {after}"
+    assert after == before, f"POST {ITEMS} refused the tags but stored the item ({before}, {after})"
 
 
 def test_create_item_takes_twenty_tags_of_fifty_characters(client: TestClient) -> None:

@@ -17,6 +17,7 @@ from app.db.memory import SESSIONS
 from app.db.session import get_db
 from app.db.sql import json_list_has
 from app.models import Item, User
+from app.schemas.text import NoNulStr
 
 # --- pagination: a function that answers a model ---------------------------------------
 
@@ -67,7 +68,9 @@ class ItemFilters:
 
     def __init__(
         self,
-        tag: Annotated[str | None, Query(max_length=50, description="Only with this tag")] = None,
+        tag: Annotated[
+            NoNulStr | None, Query(max_length=50, description="Only with this tag")
+        ] = None,
         min_price: Annotated[float | None, Query(ge=0, description="Lowest price")] = None,
         max_price: Annotated[float | None, Query(ge=0, description="Highest price")] = None,
     ) -> None:

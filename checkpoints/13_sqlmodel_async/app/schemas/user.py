@@ -2,7 +2,8 @@
 
 UserBase holds what every shape shares; UserCreate is what signing up sends,
 the only shape with a password; UserUpdate is a PATCH, every field optional;
-UserOut is what the API answers, never with the password.
+UserOut is what the API answers, never with the password. Every string a client
+sends is a NoNulStr (app/schemas/text.py), which PostgreSQL can store.
 """
 
 from enum import StrEnum
@@ -10,10 +11,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
 
+from app.schemas.text import NoNulStr
+
 # bcrypt, which hashes the passwords from chapter 16 on, refuses more than 72 bytes.
 PASSWORD_MAX_BYTES = 72
 
-Name = Annotated[str, Field(min_length=2, max_length=50)]
+Name = Annotated[NoNulStr, Field(min_length=2, max_length=50)]
 
 USER_EXAMPLE: dict[str, Any] = {
     "id": 1,
@@ -33,7 +36,7 @@ class Role(StrEnum):
 class Profile(BaseModel):
     """What users may tell about themselves; nested inside the user shapes."""
 
-    bio: str | None = Field(default=None, max_length=500)
+    bio: NoNulStr | None = Field(default=None, max_length=500)
     website: HttpUrl | None = None
 
 
@@ -48,7 +51,7 @@ class UserCreate(UserBase):
     """Signing up: the only shape that carries a password, and only into the app."""
 
     # repr=False: printing or logging the model never shows the password.
-    password: str = Field(min_length=8, repr=False)
+    password: NoNulStr = Field(min_length=8, repr=False)
     # Anyone signing up may pick a role until chapter 17 leaves that to admins.
     role: Role = Role.user
     profile: Profile | None = None

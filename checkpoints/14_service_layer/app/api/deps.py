@@ -16,6 +16,7 @@ from app.db.session import get_db
 from app.models import User
 from app.repositories.items import ItemRepository
 from app.repositories.users import UserRepository
+from app.schemas.text import NoNulStr
 from app.services.items import ItemService
 from app.services.users import UserService
 
@@ -69,7 +70,9 @@ class ItemFilters:
 
     def __init__(
         self,
-        tag: Annotated[str | None, Query(max_length=50, description="Only with this tag")] = None,
+        tag: Annotated[
+            NoNulStr | None, Query(max_length=50, description="Only with this tag")
+        ] = None,
         min_price: Annotated[float | None, Query(ge=0, description="Lowest price")] = None,
         max_price: Annotated[float | None, Query(ge=0, description="Highest price")] = None,
     ) -> None:

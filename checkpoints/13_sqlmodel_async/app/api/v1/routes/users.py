@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.api.deps import PaginationDep, SessionDep
 from app.core.errors import ConflictError, NotFoundError, error_responses
 from app.models import User
+from app.schemas.text import NoNulStr
 from app.schemas.user import UserBase, UserCreate, UserOut, UserSearchResults, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -58,7 +59,9 @@ async def list_users(db: SessionDep, pagination: PaginationDep) -> list[UserOut]
 @router.get("/search")
 async def search_users(
     db: SessionDep,
-    q: Annotated[str, Query(min_length=3, max_length=50, description="Part of a name, any case")],
+    q: Annotated[
+        NoNulStr, Query(min_length=3, max_length=50, description="Part of a name, any case")
+    ],
     tags: Annotated[list[str], Query(default_factory=list, description="Repeat: ?tags=a&tags=b")],
 ) -> UserSearchResults:
     """The users whose name contains q, ignoring case; the tags are echoed back."""

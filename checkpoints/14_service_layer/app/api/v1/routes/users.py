@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, status
 
 from app.api.deps import PaginationDep, UserServiceDep
 from app.core.errors import ConflictError, NotFoundError, error_responses
+from app.schemas.text import NoNulStr
 from app.schemas.user import UserBase, UserCreate, UserOut, UserSearchResults, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -37,7 +38,9 @@ async def list_users(users: UserServiceDep, pagination: PaginationDep) -> list[U
 @router.get("/search")
 async def search_users(
     users: UserServiceDep,
-    q: Annotated[str, Query(min_length=3, max_length=50, description="Part of a name, any case")],
+    q: Annotated[
+        NoNulStr, Query(min_length=3, max_length=50, description="Part of a name, any case")
+    ],
     tags: Annotated[list[str], Query(default_factory=list, description="Repeat: ?tags=a&tags=b")],
 ) -> UserSearchResults:
     """The users whose name contains q, ignoring case; the tags are echoed back."""
