@@ -19,8 +19,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login-form", responses=error_responses(UnauthorizedError))
 async def login_form(
     db: SessionDep,
-    username: Annotated[NoNulStr, Form(max_length=254, description="The user's email")],
-    password: Annotated[str, Form(max_length=256)],
+    username: Annotated[
+        NoNulStr, Form(min_length=1, max_length=254, description="The user's email")
+    ],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> dict[str, str | bool]:
     """Check an email and a password sent as a form."""
     user = await authenticate(db, username, password)
