@@ -183,6 +183,29 @@ def test_items_refuse_pagination_out_of_bounds(client: TestClient, query: str, f
     )
 
 
+@pytest.mark.parametrize("page", [1_000_001, 2**63], ids=["page=1000001", "page=2**63"])
+@pytest.mark.exercise("04.2")
+def test_items_refuse_a_page_past_the_last(client: TestClient, page: int) -> None:
+    # Python's int has no limit, a database's has: from chapter 12, the offset of
+    # ?page=2**63 overflows the driver's 64-bit integer, a 500 unless refused here.
+    url = f"{ITEMS_URL}?page={page}&size=100"
+    r = client.get(url)
+    assert r.status_code == 422 and "page" in r.text, (
+        f"GET {url} answered {r.status_code}, not a 422 naming page: bound page with "
+        f"Query(ge=1, le=MAX_PAGE) in {DEPENDENCY}"
+    )
+
+
+@pytest.mark.exercise("04.2")
+def test_items_accept_the_last_page(client: TestClient) -> None:
+    r = client.get(f"{ITEMS_URL}?page=1000000&size=100")
+    assert r.status_code == 200, (
+        f"GET {ITEMS_URL}?page=1000000&size=100 answered {r.status_code}: the last page, "
+        f"MAX_PAGE = 1_000_000, is allowed (le, not lt) in {DEPENDENCY}, and past the end "
+        f"it is an empty page"
+    )
+
+
 @pytest.mark.exercise("04.2")
 def test_items_accept_the_largest_size(client: TestClient) -> None:
     r = client.get(f"{ITEMS_URL}?size=100")

@@ -161,6 +161,19 @@ def test_user_id_must_be_a_positive_int(client: TestClient, user_id: str) -> Non
     assert "user_id" in r.text, f"GET {url} was refused without naming user_id: {r.text[:100]}"
 
 
+@pytest.mark.parametrize("user_id", [2**31, 2**63], ids=["2**31", "2**63"])
+@pytest.mark.exercise("05.1")
+def test_user_id_has_an_upper_bound(client: TestClient, user_id: int) -> None:
+    # Past 2**31 - 1 PostgreSQL's INTEGER overflows, past 2**63 - 1 SQLite's: from
+    # chapter 12 such an id reaches the database driver and fails with a 500.
+    url = f"{USERS_URL}/{user_id}"
+    r = client.get(url)
+    assert r.status_code == 422 and "user_id" in r.text, (
+        f"GET {url} answered {r.status_code}, not a 422 naming user_id: bound the id with "
+        f"Path(gt=0, le=MAX_ID), MAX_ID = 2**31 - 1, in UserId ({USERS_FILE})"
+    )
+
+
 # --- query parameters and route order --------------------------------------------------
 
 

@@ -138,6 +138,23 @@ def test_user_routes_document_their_models(client: TestClient) -> None:
     )
 
 
+def test_the_schema_agrees_with_what_the_app_accepts(client: TestClient) -> None:
+    # A client generated from /openapi.json (or a fuzzer) sends what the schema allows.
+    components = body(client.get("/openapi.json")).get("components", {}).get("schemas", {})
+    update = components.get("UserUpdate", {}).get("properties", {})
+    for field in ("name", "email"):
+        nullable = "null" in str(update.get(field, {}))
+        assert update.get(field) and not nullable, (
+            f"the schema of UserUpdate.{field} allows null ({update.get(field)}), which PATCH "
+            f"refuses: type it {field}: ... | SkipJsonSchema[None] = None in UserUpdate ({SCHEMAS})"
+        )
+    password = components.get("UserCreate", {}).get("properties", {}).get("password", {})
+    assert password.get("maxLength") == 72 and "bytes" in password.get("description", ""), (
+        f"the schema of UserCreate.password is {password}: give the field "
+        f"max_length=PASSWORD_MAX_BYTES and a description that says 72 bytes ({SCHEMAS})"
+    )
+
+
 # --- signing up ------------------------------------------------------------------------
 
 

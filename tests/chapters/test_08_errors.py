@@ -277,6 +277,27 @@ def test_wrong_method_answers_405_and_says_which_methods_are_allowed(
     )
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("OPTIONS", "/api/v1/users/1", {"GET", "PUT", "PATCH", "DELETE"}),
+        ("PATCH", "/api/v1/users", {"GET", "POST"}),
+    ],
+    ids=["OPTIONS a user", "PATCH the users"],
+)
+def test_a_405_allows_every_method_of_the_path(
+    client: TestClient, method: str, path: str, expected: set[str]
+) -> None:
+    r = client.request(method, path)
+    allowed = {m.strip() for m in r.headers.get("allow", "").split(",") if m.strip()}
+    assert r.status_code == 405 and expected <= allowed, (
+        f"{method} {path} answered {r.status_code} with Allow: {r.headers.get('allow')!r}, not "
+        f"every method of the path ({', '.join(sorted(expected))}): Starlette names only the "
+        f"first route's; set exc.headers['Allow'] = allowed_methods(request) "
+        f"(app/core/methods.py) for a 405 in handle_http_exception ({ERRORS})"
+    )
+
+
 @pytest.mark.exercise("08.2")
 def test_validation_error_answers_the_envelope_with_details(client: TestClient) -> None:
     r = client.get("/api/v1/users/0")

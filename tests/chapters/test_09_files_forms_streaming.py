@@ -397,6 +397,32 @@ def test_form_login_refuses_wrong_credentials(client: TestClient, form: dict[str
     )
 
 
+@pytest.mark.parametrize(
+    ("field", "form"),
+    [
+        ("username", {"username": "a" * 250 + "@x.org", "password": "alice-secret-1"}),
+        ("password", {"username": "alice@example.com", "password": "p" * 257}),
+    ],
+    ids=["email of 256 characters", "password of 257 characters"],
+)
+def test_form_login_bounds_its_fields(client: TestClient, field: str, form: dict[str, str]) -> None:
+    r = client.post("/api/v1/auth/login-form", data=form)
+    assert r.status_code == 422 and field in r.text, (
+        f"POST /api/v1/auth/login-form with a {field} of {len(form[field])} characters answered "
+        f"{r.status_code}, not a 422 naming {field}: username Form(min_length=1, max_length=254), "
+        f"password Form(min_length=1, max_length=256) in {AUTH}"
+    )
+    spec = client.get("/openapi.json").json()
+    schemas = spec.get("components", {}).get("schemas", {})
+    form_schema = next((s for n, s in schemas.items() if "login_form" in n), {})
+    documented = form_schema.get("properties", {}).get(field, {})
+    # FastAPI reads an empty form field as a missing one (422): the docs say minLength 1.
+    assert documented.get("minLength") == 1, (
+        f"the docs give the form's {field} {documented}: FastAPI refuses an empty field as "
+        f"missing, so declare Form(min_length=1, ...) in {AUTH}"
+    )
+
+
 def test_form_login_reads_form_fields(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     operation = spec.get("paths", {}).get("/api/v1/auth/login-form", {}).get("post", {})

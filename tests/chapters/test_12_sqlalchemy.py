@@ -394,6 +394,40 @@ def test_items_are_filtered_and_paged_in_sql(
     )
 
 
+def test_tag_filter_compares_whole_tags(client: TestClient) -> None:
+    tag = unique("tag")
+    # Tags that hold the tag, quotes, commas or LIKE wildcards: only whole tags match.
+    stored = {
+        "Plain": [tag],
+        "Second": ["other", tag],
+        "Quoted": [f'not "{tag}'],
+        "Comma": [f'{tag}", "x'],
+        "Percent": [f"{tag}%"],
+        "Accent": [f"café-{tag}"],
+    }
+    for name, tags in stored.items():
+        r = client.post(ITEMS, json={"name": name, "price": 1.5, "tags": tags})
+        assert r.status_code == 201, f"POST {ITEMS} with the tags {tags} answered {why(r)}"
+    wanted = {
+        tag: ["Plain", "Second"],
+        f'not "{tag}': ["Quoted"],
+        f'{tag}", "x': ["Comma"],
+        f"{tag}%": ["Percent"],
+        f"{tag[:-1]}_": [],
+        f"café-{tag}": ["Accent"],
+    }
+    for asked, names in wanted.items():
+        r = client.get(ITEMS, params={"tag": asked, "size": 100})
+        answer = body(r)
+        got = [i.get("name") for i in answer["items"]] if r.status_code == 200 else why(r)
+        assert got == names, (
+            f"GET {ITEMS}?tag={asked} answered {got}, not {names}: compare whole elements of "
+            f"the JSON list, json_list_has(Item.tags, tag) from app/db/sql.py, not a LIKE on the "
+            f"list's text, in the tag condition of {DEPS} (from chapter 14, "
+            f"app/repositories/items.py)"
+        )
+
+
 # --- for real: a restart -------------------------------------------------------------------
 
 

@@ -419,6 +419,106 @@ def test_items_are_still_validated(
     )
 
 
+# --- text PostgreSQL can store: no NUL ---------------------------------------------------
+
+NUL = "\x00"
+TEXT = "app/schemas/text.py"
+
+
+@pytest.mark.parametrize(
+    ("where", "method", "url", "kwargs", "fix"),
+    [
+        pytest.param(
+            "an item name",
+            "POST",
+            ITEMS,
+            {"json": {"name": f"Lamp{NUL}", "price": 5}},
+            f"name: Annotated[NoNulStr, StringConstraints(...)] in ItemBase ({ITEM_MODEL})",
+            id="item name",
+            marks=pytest.mark.exercise("13.3"),
+        ),
+        pytest.param(
+            "a tag",
+            "POST",
+            ITEMS,
+            {"json": {"name": "Lamp", "price": 5, "tags": [f"a{NUL}"]}},
+            f"Tag = Annotated[NoNulStr, StringConstraints(...)] ({ITEM_MODEL})",
+            id="tag",
+        ),
+        pytest.param(
+            "the tag filter",
+            "GET",
+            ITEMS,
+            {"params": {"tag": f"a{NUL}"}},
+            "tag: Annotated[NoNulStr | None, Query(...)] in ItemFilters (app/api/deps.py)",
+            id="tag filter",
+        ),
+        pytest.param(
+            "a user name",
+            "POST",
+            USERS,
+            {
+                "json": {
+                    "name": f"Nu{NUL}l",
+                    "email": f"nul-{secrets.token_hex(4)}@example.com",
+                    "password": "a-long-secret-1",
+                }
+            },
+            "Name = Annotated[NoNulStr, Field(...)] in app/schemas/user.py",
+            id="user name",
+        ),
+        pytest.param(
+            "a password",
+            "POST",
+            USERS,
+            {
+                "json": {
+                    "name": "Nul",
+                    "email": f"nul-{secrets.token_hex(4)}@example.com",
+                    "password": f"a-long{NUL}secret",
+                }
+            },
+            "password: NoNulStr in UserCreate (app/schemas/user.py)",
+            id="password",
+        ),
+        pytest.param(
+            "a search",
+            "GET",
+            f"{USERS}/search",
+            {"params": {"q": f"ali{NUL}"}},
+            f"q: Annotated[NoNulStr, Query(...)] in search_users ({USERS_ROUTES})",
+            id="search",
+        ),
+        pytest.param(
+            "a login email",
+            "POST",
+            LOGIN,
+            {"json": {"email": f"alice{NUL}@x.org", "password": "x"}},
+            "email: Annotated[NoNulStr, Body(...)] in login (app/api/v1/routes/session.py)",
+            id="login email",
+        ),
+        pytest.param(
+            "a form login",
+            "POST",
+            "/api/v1/auth/login-form",
+            {"data": {"username": f"alice{NUL}@x.org", "password": "x"}},
+            "username: Annotated[NoNulStr, Form(...)] (app/api/v1/routes/auth.py)",
+            id="form login",
+        ),
+    ],
+)
+def test_a_nul_character_is_refused(
+    client: TestClient, where: str, method: str, url: str, kwargs: dict[str, Any], fix: str
+) -> None:
+    # PostgreSQL's text cannot hold NUL (asyncpg: CharacterNotInRepertoireError, a 500);
+    # SQLite stores it. Refused at the edge, it is a 422 on both.
+    r = client.request(method, url, **kwargs)
+    assert r.status_code == 422, (
+        f"{method} {url} with NUL (\\x00) in {where} answered {why(r)}, not 422: PostgreSQL "
+        f"cannot store it; {fix}, NoNulStr from {TEXT}"
+    )
+
+
 # --- the seed and the driver, on either database --------------------------------------------
 
 

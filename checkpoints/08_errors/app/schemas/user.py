@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 # bcrypt, which hashes the passwords from chapter 16 on, refuses more than 72 bytes.
 PASSWORD_MAX_BYTES = 72
@@ -48,7 +49,14 @@ class UserCreate(UserBase):
     """Signing up: the only shape that carries a password, and only into the app."""
 
     # repr=False: printing or logging the model never shows the password.
-    password: str = Field(min_length=8, repr=False)
+    # max_length puts a bound in the schema; it counts characters, and bcrypt counts bytes:
+    # 72 characters may be 288 bytes, so the validator below has the last word.
+    password: str = Field(
+        min_length=8,
+        max_length=PASSWORD_MAX_BYTES,
+        repr=False,
+        description="8 characters or more, at most 72 bytes in UTF-8 (an é takes 2, most emoji 4)",
+    )
     # Anyone signing up may pick a role until chapter 17 leaves that to admins.
     role: Role = Role.user
     profile: Profile | None = None
@@ -65,8 +73,10 @@ class UserCreate(UserBase):
 class UserUpdate(BaseModel):
     """PATCH: only the fields the client sends change."""
 
-    name: Name | None = None
-    email: EmailStr | None = None
+    # SkipJsonSchema[None]: None is the default of a field left out, but the schema
+    # offers a string only, as not_null below allows: the docs and the app agree.
+    name: Name | SkipJsonSchema[None] = None
+    email: EmailStr | SkipJsonSchema[None] = None
     profile: Profile | None = None
 
     # Validators do not run on defaults: this refuses only an explicit null.

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from app.core.methods import allowed_methods
 from app.schemas.error import ErrorBody, ErrorDetail, ErrorInfo
 
 
@@ -98,6 +99,9 @@ async def handle_app_error(request: Request, exc: AppError) -> JSONResponse:
 
 async def handle_http_exception(request: Request, exc: HTTPException) -> JSONResponse:
     """HTTPException: FastAPI's, and Starlette's own (unknown path, wrong method)."""
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        # Starlette's Allow names the methods of one route only: name those of the path.
+        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
     message = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     # Keep the exception's headers: a 405 says which methods are allowed (Allow).
     return error_response(

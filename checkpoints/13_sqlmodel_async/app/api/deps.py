@@ -4,21 +4,28 @@ Routes name the aliases at the end of each part (PaginationDep, SessionDep,
 ItemFiltersDep, CurrentUser), so that their signatures read as prose.
 """
 
-import json
 from typing import Annotated
 
 from fastapi import Cookie, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, String, cast
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.errors import UnauthorizedError
 from app.db.memory import SESSIONS
 from app.db.session import get_db
+from app.db.sql import json_list_has
 from app.models import Item, User
+from app.schemas.text import NoNulStr
 
 # --- pagination: a function that answers a model ---------------------------------------
+
+
+# The last page a client may ask for. Its offset, at most (MAX_PAGE - 1) * 100, stays far
+# below the 64-bit integer a database takes for OFFSET (chapter 12): ?page=10**20 is a 422,
+# not an overflow deep in the database driver, which would be a 500.
+MAX_PAGE = 1_000_000
 
 
 class Pagination(BaseModel):
@@ -34,7 +41,7 @@ class Pagination(BaseModel):
 
 
 def get_pagination(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
     size: Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100")] = 10,
 ) -> Pagination:
     """Read the page and its size from the query string, within their limits."""
@@ -61,7 +68,9 @@ class ItemFilters:
 
     def __init__(
         self,
-        tag: Annotated[str | None, Query(max_length=50, description="Only with this tag")] = None,
+        tag: Annotated[
+            NoNulStr | None, Query(max_length=50, description="Only with this tag")
+        ] = None,
         min_price: Annotated[float | None, Query(ge=0, description="Lowest price")] = None,
         max_price: Annotated[float | None, Query(ge=0, description="Highest price")] = None,
     ) -> None:
@@ -73,11 +82,9 @@ class ItemFilters:
         """The filters the client gave, as SQL conditions for a WHERE (none: every item)."""
         found: list[ColumnElement[bool]] = []
         if self.tag is not None:
-            # tags is a JSON list, stored as text such as ["games", "sale"]: the tag,
-            # JSON-quoted, appears in it. "games" does not match "video-games", and
-            # autoescape keeps a % or _ in the tag from acting as a LIKE wildcard.
-            as_text = cast(col(Item.tags), String)
-            found.append(as_text.contains(json.dumps(self.tag), autoescape=True))
+            # One of the elements of the JSON list is the tag, compared whole: not a
+            # LIKE on the list's text, where ?tag=games finds the tag 'not "games'.
+            found.append(json_list_has(col(Item.tags), self.tag))
         # col() gives the column of a SQLModel field: Item.price is typed float, and
         # mypy would read `Item.price >= 5` as a bool, not as an SQL condition.
         if self.min_price is not None:

@@ -2,18 +2,22 @@
 
 UserBase holds what every shape shares; UserCreate is what signing up sends,
 the only shape with a password; UserUpdate is a PATCH, every field optional;
-UserOut is what the API answers, never with the password.
+UserOut is what the API answers, never with the password. Every string a client
+sends is a NoNulStr (app/schemas/text.py), which PostgreSQL can store.
 """
 
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from app.schemas.text import NoNulStr
 
 # bcrypt, which hashes the passwords from chapter 16 on, refuses more than 72 bytes.
 PASSWORD_MAX_BYTES = 72
 
-Name = Annotated[str, Field(min_length=2, max_length=50)]
+Name = Annotated[NoNulStr, Field(min_length=2, max_length=50)]
 
 USER_EXAMPLE: dict[str, Any] = {
     "id": 1,
@@ -33,7 +37,7 @@ class Role(StrEnum):
 class Profile(BaseModel):
     """What users may tell about themselves; nested inside the user shapes."""
 
-    bio: str | None = Field(default=None, max_length=500)
+    bio: NoNulStr | None = Field(default=None, max_length=500)
     website: HttpUrl | None = None
 
 
@@ -48,7 +52,14 @@ class UserCreate(UserBase):
     """Signing up: the only shape that carries a password, and only into the app."""
 
     # repr=False: printing or logging the model never shows the password.
-    password: str = Field(min_length=8, repr=False)
+    # max_length puts a bound in the schema; it counts characters, and bcrypt counts bytes:
+    # 72 characters may be 288 bytes, so the validator below has the last word.
+    password: NoNulStr = Field(
+        min_length=8,
+        max_length=PASSWORD_MAX_BYTES,
+        repr=False,
+        description="8 characters or more, at most 72 bytes in UTF-8 (an é takes 2, most emoji 4)",
+    )
     # Anyone signing up may pick a role until chapter 17 leaves that to admins.
     role: Role = Role.user
     profile: Profile | None = None
@@ -65,8 +76,10 @@ class UserCreate(UserBase):
 class UserUpdate(BaseModel):
     """PATCH: only the fields the client sends change."""
 
-    name: Name | None = None
-    email: EmailStr | None = None
+    # SkipJsonSchema[None]: None is the default of a field left out, but the schema
+    # offers a string only, as not_null below allows: the docs and the app agree.
+    name: Name | SkipJsonSchema[None] = None
+    email: EmailStr | SkipJsonSchema[None] = None
     profile: Profile | None = None
 
     # Validators do not run on defaults: this refuses only an explicit null.

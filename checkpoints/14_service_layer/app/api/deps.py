@@ -16,10 +16,17 @@ from app.db.session import get_db
 from app.models import User
 from app.repositories.items import ItemRepository
 from app.repositories.users import UserRepository
+from app.schemas.text import NoNulStr
 from app.services.items import ItemService
 from app.services.users import UserService
 
 # --- pagination: a function that answers a model ---------------------------------------
+
+
+# The last page a client may ask for. Its offset, at most (MAX_PAGE - 1) * 100, stays far
+# below the 64-bit integer a database takes for OFFSET (chapter 12): ?page=10**20 is a 422,
+# not an overflow deep in the database driver, which would be a 500.
+MAX_PAGE = 1_000_000
 
 
 class Pagination(BaseModel):
@@ -35,7 +42,7 @@ class Pagination(BaseModel):
 
 
 def get_pagination(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1")] = 1,
     size: Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100")] = 10,
 ) -> Pagination:
     """Read the page and its size from the query string, within their limits."""
@@ -63,7 +70,9 @@ class ItemFilters:
 
     def __init__(
         self,
-        tag: Annotated[str | None, Query(max_length=50, description="Only with this tag")] = None,
+        tag: Annotated[
+            NoNulStr | None, Query(max_length=50, description="Only with this tag")
+        ] = None,
         min_price: Annotated[float | None, Query(ge=0, description="Lowest price")] = None,
         max_price: Annotated[float | None, Query(ge=0, description="Highest price")] = None,
     ) -> None:

@@ -11,16 +11,24 @@ from pydantic import AllowInfNan, StringConstraints
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+from app.schemas.text import NoNulStr
+
+# The bounds of chapter 07: at most MAX_TAGS tags, each 1 to 50 characters, no NUL.
+MAX_TAGS = 20
+Tag = Annotated[NoNulStr, StringConstraints(min_length=1, max_length=50)]
+
 
 class ItemBase(SQLModel):
     """The fields every shape of an item shares."""
 
     # strip_whitespace runs before the length check: a name of spaces is as empty as "".
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Annotated[
+        NoNulStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
     # Python's json module reads Infinity, which JSON does not have: a price is finite.
     price: Annotated[float, AllowInfNan(False)] = Field(gt=0)
     # sa_type: the column type, where SQLModel cannot guess it from the annotation.
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS, sa_type=JSON)
 
 
 class Item(ItemBase, table=True):

@@ -1,13 +1,13 @@
 """Every query on the items table: filtering, counting and paging happen in SQL."""
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, String, cast, func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.db.sql import json_list_has
 from app.models import Item
 
 
@@ -26,11 +26,9 @@ def conditions(query: ItemQuery) -> list[ColumnElement[bool]]:
     """The filters the query gives, as SQL conditions for a WHERE (none: every item)."""
     found: list[ColumnElement[bool]] = []
     if query.tag is not None:
-        # tags is a JSON list, stored as text such as ["games", "sale"]: the tag,
-        # JSON-quoted, appears in it. "games" does not match "video-games", and
-        # autoescape keeps a % or _ in the tag from acting as a LIKE wildcard.
-        as_text = cast(col(Item.tags), String)
-        found.append(as_text.contains(json.dumps(query.tag), autoescape=True))
+        # One of the elements of the JSON list is the tag, compared whole: not a
+        # LIKE on the list's text, where ?tag=games finds the tag 'not "games'.
+        found.append(json_list_has(col(Item.tags), query.tag))
     if query.min_price is not None:
         found.append(col(Item.price) >= query.min_price)
     if query.max_price is not None:

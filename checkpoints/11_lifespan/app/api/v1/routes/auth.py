@@ -16,8 +16,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/login-form", responses=error_responses(UnauthorizedError))
 async def login_form(
-    username: Annotated[str, Form(description="The user's email")],
-    password: Annotated[str, Form()],
+    username: Annotated[str, Form(min_length=1, max_length=254, description="The user's email")],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> dict[str, str | bool]:
     """Check an email and a password sent as a form."""
     user = authenticate(username, password)

@@ -17,7 +17,12 @@ from app.schemas.user import UserBase, UserCreate, UserOut, UserSearchResults, U
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-UserId = Annotated[int, Path(gt=0, description="The user's id, from 1")]
+# The largest id the API takes: 2**31 - 1, the top of PostgreSQL's INTEGER column (chapter
+# 13), well inside SQLite's 64-bit one. A larger id names nobody, and a database driver
+# refuses it with an overflow error, a 500: here it is a 422, like any bad id.
+MAX_ID = 2**31 - 1
+
+UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id, from 1")]
 
 
 def find_user(user_id: int) -> UserRecord:

@@ -18,8 +18,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login-form", responses=error_responses(UnauthorizedError))
 def login_form(
     db: SessionDep,
-    username: Annotated[str, Form(description="The user's email")],
-    password: Annotated[str, Form()],
+    username: Annotated[str, Form(min_length=1, max_length=254, description="The user's email")],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> dict[str, str | bool]:
     """Check an email and a password sent as a form."""
     user = authenticate(db, username, password)

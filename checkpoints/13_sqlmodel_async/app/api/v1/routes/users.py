@@ -16,11 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.api.deps import PaginationDep, SessionDep
 from app.core.errors import ConflictError, NotFoundError, error_responses
 from app.models import User
+from app.schemas.text import NoNulStr
 from app.schemas.user import UserBase, UserCreate, UserOut, UserSearchResults, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-UserId = Annotated[int, Path(gt=0, description="The user's id, from 1")]
+# The largest id the API takes: 2**31 - 1, the top of PostgreSQL's INTEGER column (chapter
+# 13), well inside SQLite's 64-bit one. A larger id names nobody, and a database driver
+# refuses it with an overflow error, a 500: here it is a 422, like any bad id.
+MAX_ID = 2**31 - 1
+
+UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id, from 1")]
 
 
 async def find_user(db: AsyncSession, user_id: int) -> User:
@@ -53,7 +59,9 @@ async def list_users(db: SessionDep, pagination: PaginationDep) -> list[UserOut]
 @router.get("/search")
 async def search_users(
     db: SessionDep,
-    q: Annotated[str, Query(min_length=3, max_length=50, description="Part of a name, any case")],
+    q: Annotated[
+        NoNulStr, Query(min_length=3, max_length=50, description="Part of a name, any case")
+    ],
     tags: Annotated[list[str], Query(default_factory=list, description="Repeat: ?tags=a&tags=b")],
 ) -> UserSearchResults:
     """The users whose name contains q, ignoring case; the tags are echoed back."""

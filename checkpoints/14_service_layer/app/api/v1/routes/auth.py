@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form
 from app.api.deps import SessionDep
 from app.core.errors import UnauthorizedError, error_responses
 from app.core.security import authenticate
+from app.schemas.text import NoNulStr
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -18,8 +19,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login-form", responses=error_responses(UnauthorizedError))
 async def login_form(
     db: SessionDep,
-    username: Annotated[str, Form(description="The user's email")],
-    password: Annotated[str, Form()],
+    username: Annotated[
+        NoNulStr, Form(min_length=1, max_length=254, description="The user's email")
+    ],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> dict[str, str | bool]:
     """Check an email and a password sent as a form."""
     user = await authenticate(db, username, password)

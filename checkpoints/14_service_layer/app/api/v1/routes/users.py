@@ -13,11 +13,17 @@ from fastapi import APIRouter, Path, Query, status
 
 from app.api.deps import PaginationDep, UserServiceDep
 from app.core.errors import ConflictError, NotFoundError, error_responses
+from app.schemas.text import NoNulStr
 from app.schemas.user import UserBase, UserCreate, UserOut, UserSearchResults, UserUpdate
 
 router = APIRouter(prefix="/users", tags=["users"])
 
-UserId = Annotated[int, Path(gt=0, description="The user's id, from 1")]
+# The largest id the API takes: 2**31 - 1, the top of PostgreSQL's INTEGER column (chapter
+# 13), well inside SQLite's 64-bit one. A larger id names nobody, and a database driver
+# refuses it with an overflow error, a 500: here it is a 422, like any bad id.
+MAX_ID = 2**31 - 1
+
+UserId = Annotated[int, Path(gt=0, le=MAX_ID, description="The user's id, from 1")]
 
 
 @router.get("")
@@ -32,7 +38,9 @@ async def list_users(users: UserServiceDep, pagination: PaginationDep) -> list[U
 @router.get("/search")
 async def search_users(
     users: UserServiceDep,
-    q: Annotated[str, Query(min_length=3, max_length=50, description="Part of a name, any case")],
+    q: Annotated[
+        NoNulStr, Query(min_length=3, max_length=50, description="Part of a name, any case")
+    ],
     tags: Annotated[list[str], Query(default_factory=list, description="Repeat: ?tags=a&tags=b")],
 ) -> UserSearchResults:
     """The users whose name contains q, ignoring case; the tags are echoed back."""

@@ -14,6 +14,7 @@ from app.core.config import settings
 from app.core.errors import UnauthorizedError, error_responses
 from app.core.security import authenticate
 from app.core.tokens import access_tokens
+from app.schemas.text import NoNulStr
 from app.schemas.token import PasswordForm, Token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -22,8 +23,10 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login-form", responses=error_responses(UnauthorizedError))
 async def login_form(
     db: SessionDep,
-    username: Annotated[str, Form(description="The user's email")],
-    password: Annotated[str, Form()],
+    username: Annotated[
+        NoNulStr, Form(min_length=1, max_length=254, description="The user's email")
+    ],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> dict[str, str | bool]:
     """Check an email and a password sent as a form."""
     user = await authenticate(db, username, password)

@@ -16,6 +16,7 @@ from app.core.config import settings
 from app.core.errors import UnauthorizedError, error_responses
 from app.core.security import authenticate
 from app.db.memory import SESSIONS
+from app.schemas.text import NoNulStr
 from app.schemas.user import UserOut
 
 router = APIRouter(prefix="/session", tags=["session"])
@@ -27,7 +28,7 @@ SESSION_SECONDS = 3600
 @router.post("/login", responses=error_responses(UnauthorizedError))
 async def login(
     db: SessionDep,
-    email: Annotated[str, Body(max_length=254)],
+    email: Annotated[NoNulStr, Body(max_length=254)],
     password: Annotated[str, Body(max_length=256)],
     response: Response,
 ) -> dict[str, bool]:
