@@ -73,6 +73,20 @@ def many_files(count: int, size: int, boundary: str = "workbook-boundary") -> It
 MULTIPART = {"content-type": "multipart/form-data; boundary=workbook-boundary"}
 
 
+def request_body_of(
+    client: TestClient, path: str, media_type: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The OpenAPI media type object of POST `path`'s body, and its schema ($ref resolved)."""
+    spec = client.get("/openapi.json").json()
+    operation = spec.get("paths", {}).get(path, {}).get("post", {})
+    media = operation.get("requestBody", {}).get("content", {}).get(media_type, {})
+    schema = media.get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = spec.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+    return media, schema
+
+
 def multipart_stream(size: int, boundary: str = "workbook-boundary") -> Iterator[bytes]:
     """A one-file multipart body sent in pieces, with no Content-Length (chunked)."""
     yield (
@@ -354,6 +368,40 @@ def test_batch_refuses_a_type_not_allowed(client: TestClient) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "field"), [("/api/v1/files", "file"), ("/api/v1/files/batch", "files")]
+)
+def test_the_schema_names_the_allowed_upload_types(
+    client: TestClient, path: str, field: str
+) -> None:
+    media, _ = request_body_of(client, path, "multipart/form-data")
+    declared = media.get("encoding", {}).get(field, {}).get("contentType", "")
+    found = sorted(kind.strip() for kind in declared.split(",") if kind.strip())
+    expected = sorted(("text/plain", "text/csv", "image/png", "image/jpeg", "application/pdf"))
+    assert found == expected, (
+        f"the OpenAPI document of POST {path} allows {found or 'any'} Content-Type for the "
+        f"{field!r} parts, not {expected}: pass openapi_extra= with "
+        f"requestBody.content.multipart/form-data.encoding.{field}.contentType, built from "
+        f"settings.ALLOWED_UPLOAD_TYPES ({FILES})"
+    )
+
+
+def test_an_empty_batch_is_refused_as_the_schema_says(client: TestClient) -> None:
+    _, schema = request_body_of(client, "/api/v1/files/batch", "multipart/form-data")
+    least = schema.get("properties", {}).get("files", {}).get("minItems", 0)
+    assert least == 1, (
+        f"the OpenAPI document of POST /api/v1/files/batch says minItems {least} for files, "
+        f"so an empty batch looks valid, but the app refuses it: File(min_length=1) ({FILES})"
+    )
+    r = client.post("/api/v1/files/batch", content=b"--workbook-boundary--\r\n", headers=MULTIPART)
+    no_crash(r, "POST /api/v1/files/batch", FILES)
+    fields = [detail.get("loc") for detail in error_of(r).get("details") or []]
+    assert r.status_code == 422 and ["body", "files"] in fields, (
+        f"an empty batch answered {r.status_code} {body(r)!r}, not 422 with a detail at "
+        f"['body', 'files'] ({FILES})"
+    )
+
+
 def test_uploads_are_not_stored(client: TestClient, app_dir: Path) -> None:
     name = "stored-by-mistake.txt"
     upload(client, b"keep me out of the disk", name=name)
@@ -430,6 +478,26 @@ def test_form_login_reads_form_fields(client: TestClient) -> None:
     assert "application/x-www-form-urlencoded" in content, (
         f"POST /api/v1/auth/login-form takes {sorted(content) or 'no body'}: declare username "
         f"and password with Form() in {AUTH}"
+    )
+
+
+def test_form_login_schema_refuses_empty_fields_as_the_app_does(client: TestClient) -> None:
+    path = "/api/v1/auth/login-form"
+    _, schema = request_body_of(client, path, "application/x-www-form-urlencoded")
+    properties = schema.get("properties", {})
+    found = {
+        name: properties.get(name, {}).get("minLength", 0) for name in ("username", "password")
+    }
+    assert found == {"username": 1, "password": 1}, (
+        f"the OpenAPI document of POST {path} says minLength {found}, so an empty field looks "
+        f"valid, but FastAPI reads it as missing and answers 422: Form(min_length=1) ({AUTH})"
+    )
+    r = client.post(path, data={"username": "", "password": ""})
+    no_crash(r, f"POST {path}", AUTH)
+    fields = [detail.get("loc") for detail in error_of(r).get("details") or []]
+    assert r.status_code == 422 and ["body", "username"] in fields, (
+        f"POST {path} with empty fields answered {r.status_code} {body(r)!r}, not 422 with a "
+        f"detail at ['body', 'username'] ({AUTH})"
     )
 
 
