@@ -200,7 +200,7 @@ def test_items_refuse_a_page_past_the_last(client: TestClient, page: int) -> Non
 def test_items_accept_the_last_page(client: TestClient) -> None:
     r = client.get(f"{ITEMS_URL}?page=1000000&size=100")
     assert r.status_code == 200, (
-        f"GET {ITEMS_URL}?page=1000000&size=100 answered {r.status_code}: the last page, "
+        f"GET {ITEMS_URL}?page=1000000&size=100 answered {r.status_code}{raised()}: the last page, "
         f"MAX_PAGE = 1_000_000, is allowed (le, not lt) in {DEPENDENCY}, and past the end "
         f"it is an empty page"
     )
