@@ -16,7 +16,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 from workbook import paths, postgres
-from workbook.appcells import app_cells, file_text
+from workbook.appcells import AppCell, app_cells, file_text
 from workbook.build import differences, read_notebook
 from workbook.chapters import Chapter, checkpoint_before
 from workbook.check import Result, run_check
@@ -159,6 +159,34 @@ def _exercises_named(result: Result) -> list[str]:
     """``["14.1", "14.2"]`` of a line ``exercise 14.1, 14.2: ...`` (check_plugin.message)."""
     named = re.match(r"exercise ([\d., ]+):", result.message)
     return named[1].replace(" ", "").split(",") if named else []
+
+
+WHOLE_UNIT_FROM = 10  # from here on a learner also writes code, not only fills it in
+
+
+def _writes_a_whole_unit(cell: AppCell, index: int, where: str) -> bool:
+    """The block holds a definition itself (a decorator, def, async def or class at the
+    block's own indentation), so the learner writes it from the task, signature and all."""
+    block = find_blocks(cell.body, where)[index]
+    lines = cell.body.splitlines()[block.begin + 1 : block.end]
+    code = [line for line in lines if line.strip() and not line.strip().startswith("###")]
+    first = code[0][len(block.indent) :] if code else ""
+    return first.startswith(("def ", "async def ", "class ", "@"))
+
+
+def test_from_chapter_10_each_chapter_has_an_exercise_that_writes_a_whole_unit() -> None:
+    """Issue 15: filling blanks in given code is not all; each chapter from 10 on asks for
+    at least one function, route or class written whole from its specification."""
+    missing = [
+        chapter.name
+        for chapter in CHAPTERS
+        if chapter.number >= WHOLE_UNIT_FROM
+        and not any(
+            _writes_a_whole_unit(cell, index, chapter.name)
+            for cell, index in exercise_blocks(chapter).values()
+        )
+    ]
+    assert not missing, f"no exercise writes a whole function, route or class in {missing}"
 
 
 def test_a_chapter_with_wrong_answers_has_two_for_each_exercise() -> None:
