@@ -25,6 +25,11 @@ from fastapi.testclient import TestClient
 from workbook import postgres
 from workbook.server import LiveServer
 
+# bcrypt's cheapest cost (chapter 16 hashes passwords): a hash in about 1 ms instead of
+# 0.25 s, through the setting the app reads (app/core/config.py), never by patching the
+# hasher. A live server started by a test inherits it. An app before chapter 16 ignores it.
+os.environ.setdefault("BCRYPT_ROUNDS", "4")
+
 if TYPE_CHECKING:  # SQLAlchemy loads only in checks that use a database (0.3 s)
     from sqlalchemy import Engine
 
