@@ -107,6 +107,15 @@ def lent_out() -> int:
     return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
 
 
+def login_headers(client: Any) -> dict[str, str]:
+    """A bearer token of the seeded Alice, for routes behind a login since a later chapter
+    (chapter 16's POST /items); {} for an app before chapter 15, which has no token route
+    and asks none. `client` is the TestClient or a live server."""
+    form = {"username": "alice@example.com", "password": "alice-secret-1"}
+    r = client.post("/api/v1/auth/token", data=form)
+    return {"Authorization": f"Bearer {r.json()['access_token']}"} if r.status_code == 200 else {}
+
+
 def unique(prefix: str) -> str:
     """A name no earlier test run used: checks may share a PostgreSQL server or a file."""
     return f"{prefix}-{secrets.token_hex(4)}"

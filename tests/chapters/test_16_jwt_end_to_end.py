@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, stored_value, unique, why
+from conftest import body, import_app_module, login_headers, stored_value, unique, why
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -435,6 +435,122 @@ def test_the_secret_key_is_not_a_guess() -> None:
         "secrets.token_urlsafe(32) (app/core/config.py)"
     )
     assert key not in repr(settings()), "repr(settings) shows the key: field(repr=False)"
+
+
+# --- 16.4: items have an owner ----------------------------------------------------------
+
+ITEMS = "/api/v1/items"
+ITEM_SERVICE = "app/services/items.py"
+ITEM_ROUTES = "app/api/v1/routes/items.py"
+
+
+def token_of(client: TestClient, user: dict[str, Any]) -> dict[str, str]:
+    r = client.post(TOKEN, data={"username": user["email"], "password": user["password"]})
+    assert r.status_code == 200, f"POST {TOKEN} for a new user answered {why(r)} ({SECURITY})"
+    return bearer(r.json()["access_token"])
+
+
+def new_item(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
+    r = client.post(
+        ITEMS, json={"name": unique("Lamp"), "price": 12, "owner_id": 1}, headers=headers
+    )
+    assert r.status_code == 201, (
+        f"POST {ITEMS} with a token answered {why(r)}: user: CurrentUser in create_item "
+        f"({ITEM_ROUTES})"
+    )
+    return dict(r.json())
+
+
+def test_creating_an_item_needs_a_token_and_makes_the_caller_its_owner(
+    client: TestClient, own_engine: Engine
+) -> None:
+    refused(client.post(ITEMS, json={"name": "Lamp", "price": 12}), f"POST {ITEMS}", ITEM_ROUTES)
+    user = sign_up(client)
+    item = new_item(client, token_of(client, user))
+    owner = stored_value(own_engine, "SELECT owner_id FROM items WHERE id = :id", id=item["id"])
+    assert owner == user["id"], (
+        f"an item created by user {user['id']} (the body said owner_id 1) stores owner_id "
+        f"{owner!r}: set item.owner_id = owner.id from the token, never from the body "
+        f"({ITEM_SERVICE})"
+    )
+
+
+@pytest.mark.exercise("16.4")
+def test_only_the_owner_changes_or_deletes_an_item(client: TestClient, own_engine: Engine) -> None:
+    owner, other = sign_up(client), sign_up(client)  # one name for both: ids decide
+    mine, theirs = token_of(client, owner), token_of(client, other)
+    item = new_item(client, mine)
+    path = f"{ITEMS}/{item['id']}"
+    for method, kwargs in (("PATCH", {"json": {"price": 1}}), ("DELETE", {})):
+        r = client.request(method, path, headers=theirs, **kwargs)
+        assert r.status_code == 403 and body(r).get("error", {}).get("code") == "forbidden", (
+            f"{method} {ITEMS}/{{id}} by another user answered {why(r)}, not 403 forbidden: "
+            f"ensure_owner raises NotAllowed, which answers 403 ({ITEM_SERVICE})"
+        )
+    price = stored_value(own_engine, "SELECT price FROM items WHERE id = :id", id=item["id"])
+    assert price == 12, (
+        f"another user's refused PATCH changed the price to {price} ({ITEM_SERVICE})"
+    )
+    r = client.patch(path, json={"price": 10}, headers=mine)
+    assert r.status_code == 200 and body(r).get("price") == 10, (
+        f"PATCH {ITEMS}/{{id}} by its owner answered {why(r)} ({ITEM_SERVICE})"
+    )
+    r = client.delete(path, headers=mine)
+    assert r.status_code == 204, f"DELETE {ITEMS}/{{id}} by its owner answered {why(r)}"
+    assert client.get(path).status_code == 404, f"GET {path} after its DELETE is not a 404"
+
+
+@pytest.mark.exercise("16.4")
+def test_an_item_with_no_owner_is_nobodys_to_change(client: TestClient) -> None:
+    r = client.patch(f"{ITEMS}/1", json={"price": 1}, headers=login_headers(client))
+    assert r.status_code == 403, (
+        f"PATCH {ITEMS}/1 (a seeded item, owner_id None) answered {why(r)}, not 403: an item "
+        f"with no owner is nobody's ({ITEM_SERVICE})"
+    )
+
+
+@pytest.mark.exercise("16.4")
+def test_a_missing_item_is_404_whoever_asks(client: TestClient) -> None:
+    headers = login_headers(client)
+    for method in ("GET", "PATCH", "DELETE"):
+        kwargs: dict[str, Any] = {"json": {"price": 1}} if method == "PATCH" else {}
+        r = client.request(method, f"{ITEMS}/2000000000", headers=headers, **kwargs)
+        assert r.status_code == 404, (
+            f"{method} {ITEMS}/2000000000 (no such item) answered {why(r)}, not 404: get() "
+            f"raises NotFound before ensure_owner ({ITEM_SERVICE})"
+        )
+
+
+def test_changing_an_item_needs_a_token_and_a_valid_body(client: TestClient) -> None:
+    item = new_item(client, login_headers(client))
+    path = f"{ITEMS}/{item['id']}"
+    refused(client.patch(path, json={"price": 1}), f"PATCH {path} without a token", ITEM_ROUTES)
+    refused(client.delete(path), f"DELETE {path} without a token", ITEM_ROUTES)
+    for bad in ({"price": -1}, {"price": None}, {"name": ""}, {"tags": ["x"] * 21}):
+        r = client.patch(path, json=bad, headers=login_headers(client))
+        assert r.status_code == 422, f"PATCH {path} with {bad} answered {why(r)}, not 422"
+    for bad_id in ("0", "abc", str(2**31)):
+        r = client.get(f"{ITEMS}/{bad_id}")
+        assert r.status_code == 422, f"GET {ITEMS}/{bad_id} answered {why(r)}, not 422"
+
+
+def test_an_old_items_table_gets_its_owner_column(tmp_path: Any) -> None:
+    from sqlalchemy import create_engine, inspect
+
+    migrate = import_app_module("app.db.migrate")
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+        connection.execute(text("INSERT INTO items (name) VALUES ('old')"))
+    with engine.begin() as connection:
+        added = migrate.add_owner_column(connection)
+        again = migrate.add_owner_column(connection)
+        columns = {c["name"] for c in inspect(connection).get_columns("items")}
+    engine.dispose()
+    assert added and not again and "owner_id" in columns, (
+        f"add_owner_column on an items table of chapter 15 answered {added}, then {again}; "
+        f"columns {sorted(columns)}: add owner_id once (app/db/migrate.py)"
+    )
 
 
 # --- for real -----------------------------------------------------------------------------

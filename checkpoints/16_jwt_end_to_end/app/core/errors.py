@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from app.core.methods import allowed_methods
-from app.domain.errors import AlreadyExists, DomainError, NotFound
+from app.domain.errors import AlreadyExists, DomainError, NotAllowed, NotFound
 from app.schemas.error import ErrorBody, ErrorDetail, ErrorInfo
 
 
@@ -49,6 +49,13 @@ class UnauthorizedError(AppError):
     code = "unauthorized"
 
 
+class ForbiddenError(AppError):
+    """403: the caller is known (unlike a 401), and the answer is no."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
 class PayloadTooLargeError(AppError):
     status_code = status.HTTP_413_CONTENT_TOO_LARGE
     code = "payload_too_large"
@@ -64,6 +71,7 @@ class UnsupportedMediaTypeError(AppError):
 DOMAIN_ERRORS: dict[type[DomainError], type[AppError]] = {
     NotFound: NotFoundError,
     AlreadyExists: ConflictError,
+    NotAllowed: ForbiddenError,
 }
 
 # Codes written out where the reason phrase is not the code we want: Python 3.13

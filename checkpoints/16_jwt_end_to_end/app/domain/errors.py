@@ -20,3 +20,7 @@ class NotFound(DomainError):
 
 class AlreadyExists(DomainError):
     """Something unique is taken already: an email, say."""
+
+
+class NotAllowed(DomainError):
+    """The caller is known and may not do this: another user's item, say."""

@@ -43,3 +43,10 @@ class Item(ItemBase, table=True):
 
     # None until the INSERT: the database gives the id.
     id: int | None = Field(default=None, primary_key=True)
+    # Who created the item (chapter 16): the only user who may change or delete it. Never
+    # from the body: ItemCreate has no such field, the route sets it from the token. None for
+    # the seeded catalogue and for items of older databases: nobody's (admins', chapter 17).
+    # SET NULL: deleting a user leaves their items, owned by nobody, instead of failing.
+    owner_id: int | None = Field(
+        default=None, foreign_key="users.id", ondelete="SET NULL", index=True
+    )

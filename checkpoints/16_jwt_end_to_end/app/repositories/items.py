@@ -52,8 +52,20 @@ class ItemRepository:
     async def all(self) -> Sequence[Item]:
         return (await self.db.scalars(select(Item).order_by(col(Item.id)))).all()
 
+    async def get(self, item_id: int) -> Item | None:
+        return await self.db.get(Item, item_id)
+
     async def add(self, item: Item) -> Item:
         """Store a new item; the database gives its id."""
         self.db.add(item)
         await self.db.commit()
         return item
+
+    async def save(self, item: Item) -> Item:
+        """Write the changes made to an item read through this session."""
+        await self.db.commit()
+        return item
+
+    async def delete(self, item: Item) -> None:
+        await self.db.delete(item)
+        await self.db.commit()

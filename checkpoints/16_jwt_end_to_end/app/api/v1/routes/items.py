@@ -1,4 +1,5 @@
-"""Items: the catalogue, filtered, one page at a time; new items from a JSON body; a CSV export.
+"""Items: the catalogue, filtered, one page at a time; a CSV export; and since chapter 16,
+items owned by the user who created them, which only that user may change or delete.
 
 The routes do HTTP only: ItemService holds the rules, ItemRepository the queries
 (filtering, counting and paging in SQL: the app receives one page of rows).
@@ -7,15 +8,21 @@ The routes do HTTP only: ItemService holds the rules, ItemRepository the queries
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, status
 from fastapi.responses import StreamingResponse
 
-from app.api.deps import ItemFiltersDep, ItemServiceDep, PaginationDep
+from app.api.deps import CurrentUser, ItemFiltersDep, ItemServiceDep, PaginationDep
+from app.core.errors import ForbiddenError, NotFoundError, UnauthorizedError, error_responses
 from app.models import Item
 from app.repositories.items import ItemQuery
-from app.schemas.item import ItemCreate, ItemOut, ItemPage
+from app.schemas.item import ItemCreate, ItemOut, ItemPage, ItemUpdate
+
+# 2**31 - 1, the top of PostgreSQL's INTEGER, as for users (app/api/v1/routes/users.py).
+MAX_ID = 2**31 - 1
+
+ItemId = Annotated[int, Path(gt=0, le=MAX_ID, description="The item's id, from 1")]
 
 router = APIRouter(prefix="/items", tags=["items"])
 
@@ -57,13 +64,14 @@ async def list_items(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_item(items: ItemServiceDep, item_in: ItemCreate) -> ItemOut:
-    """Add an item from the JSON body; its id comes from the database, never from the body."""
-    return ItemOut.model_validate(await items.create(item_in))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(UnauthorizedError))
+async def create_item(items: ItemServiceDep, user: CurrentUser, item_in: ItemCreate) -> ItemOut:
+    """Add an item from the JSON body, owned by the caller; id and owner never from the body."""
+    return ItemOut.model_validate(await items.create(item_in, owner=user))
 
 
-# A route /{item_id}, when one comes, goes below this one: it would take "export.csv".
+# Above the /{item_id} routes: routes are tried in order, and "/{item_id}" would take
+# "export.csv" and refuse it as an int.
 @router.get(
     "/export.csv",
     response_class=StreamingResponse,
@@ -84,3 +92,28 @@ async def export_items_csv(items: ItemServiceDep) -> StreamingResponse:
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="items.csv"'},
     )
+
+
+@router.get("/{item_id}", responses=error_responses(NotFoundError))
+async def read_item(items: ItemServiceDep, item_id: ItemId) -> ItemOut:
+    """One item, by id: the catalogue is public."""
+    return ItemOut.model_validate(await items.get(item_id))
+
+
+# 401 without a valid token, 404 for no such item, 403 for another user's item: in this
+# order, so that a stranger learns nothing, and an owner is told the item is not theirs.
+OWNER_ONLY = error_responses(UnauthorizedError, ForbiddenError, NotFoundError)
+
+
+@router.patch("/{item_id}", responses=OWNER_ONLY)
+async def update_item(
+    items: ItemServiceDep, user: CurrentUser, item_id: ItemId, item_in: ItemUpdate
+) -> ItemOut:
+    """Change the fields the body sends; the owner only."""
+    return ItemOut.model_validate(await items.update(item_id, item_in, user))
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=OWNER_ONLY)
+async def delete_item(items: ItemServiceDep, user: CurrentUser, item_id: ItemId) -> None:
+    """Delete an item; the owner only. The answer has no body."""
+    await items.delete(item_id, user)
