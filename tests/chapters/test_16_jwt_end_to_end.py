@@ -567,4 +567,13 @@ def test_jwt_login_over_real_http(live_server: LiveServer) -> None:
         f"under uvicorn, GET {ME} with the token answered {why(me)} ({DEPS})"
     )
     refused(live_server.get(ME, headers=bearer(forged("alg none"))), "alg none, live", DEPS)
+    secret = f"never-logged-{unique('pw')}"
+    user = {"name": "Logged", "email": f"{unique('logged')}@example.com", "password": secret}
+    assert live_server.post(USERS, json=user).status_code == 201, "under uvicorn, a sign-up failed"
+    live_server.post(TOKEN, data={"username": user["email"], "password": secret})
+    live_server.post(TOKEN, data={"username": user["email"], "password": secret + "-wrong"})
+    assert secret not in live_server.log(), (
+        "the server log holds a password of a sign-up or a login: log neither the body nor "
+        "the form (app/core/middleware.py, app/core/security.py)"
+    )
     assert os.environ.get("BCRYPT_ROUNDS"), "the check sets BCRYPT_ROUNDS for its servers"
