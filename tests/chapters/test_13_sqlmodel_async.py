@@ -600,6 +600,7 @@ def test_concurrent_requests_leave_a_clean_server_log(app_dir: Path) -> None:
     ] * 4
     with LiveServer(app_dir) as server:
         first = server.post(USERS, json=user)
+        login = login_headers(server)  # POST /items asks for a token from chapter 16 on
         start = threading.Barrier(len(calls))
         answers: list[int | str] = [0] * len(calls)
 
@@ -607,7 +608,7 @@ def test_concurrent_requests_leave_a_clean_server_log(app_dir: Path) -> None:
             method, path, options, _ = calls[n]
             start.wait()
             try:
-                answers[n] = server.request(method, path, **options).status_code
+                answers[n] = server.request(method, path, headers=login, **options).status_code
             except httpx.HTTPError as error:
                 answers[n] = type(error).__name__
 
