@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, why
+from conftest import body, import_app_module, login_headers, why
 from fastapi.testclient import TestClient
 
 ITEMS = "/api/v1/items"
@@ -91,7 +91,7 @@ def test_item_schemas_define_create_and_out() -> None:
 def test_create_item_answers_201_and_the_item_is_listed(client: TestClient) -> None:
     before = body(client.get(ITEMS)).get("total", 0)
     item = {"name": "Keyboard", "price": 49.5, "tags": ["desk", "usb"]}
-    r = client.post(ITEMS, json=item)
+    r = client.post(ITEMS, json=item, headers=login_headers(client))
     assert r.status_code != 405, (
         f"POST {ITEMS} is not allowed: add create_item to the router in {ITEM_ROUTES}"
     )
@@ -111,8 +111,10 @@ def test_create_item_answers_201_and_the_item_is_listed(client: TestClient) -> N
 
 @pytest.mark.exercise("07.2")
 def test_new_items_get_new_ids_from_the_server(client: TestClient) -> None:
-    first = client.post(ITEMS, json={"name": "Mouse", "price": 20, "id": 1})
-    second = client.post(ITEMS, json={"name": "Mouse", "price": 20})
+    first = client.post(
+        ITEMS, json={"name": "Mouse", "price": 20, "id": 1}, headers=login_headers(client)
+    )
+    second = client.post(ITEMS, json={"name": "Mouse", "price": 20}, headers=login_headers(client))
     for r in (first, second):
         assert r.status_code == 201, (
             f"POST {ITEMS} answered {why(r)}: finish create_item in {ITEM_ROUTES}"
@@ -151,7 +153,7 @@ def test_items_keep_their_shape_in_the_listing(client: TestClient) -> None:
 def test_create_item_refuses_invalid_bodies_naming_the_field(
     client: TestClient, request: pytest.FixtureRequest, field: str, item: dict[str, Any]
 ) -> None:
-    r = client.post(ITEMS, json=item)
+    r = client.post(ITEMS, json=item, headers=login_headers(client))
     case = request.node.callspec.id
     fix = {
         "price": "price: float = Field(gt=0)",
@@ -178,7 +180,9 @@ def test_create_item_refuses_invalid_bodies_naming_the_field(
 )
 def test_create_item_bounds_the_tags(client: TestClient, tags: list[str]) -> None:
     before = body(client.get(ITEMS, params={"size": 1})).get("total")
-    r = client.post(ITEMS, json={"name": "Tagged", "price": 1, "tags": tags})
+    r = client.post(
+        ITEMS, json={"name": "Tagged", "price": 1, "tags": tags}, headers=login_headers(client)
+    )
     assert r.status_code == 422 and "tags" in r.text, (
         f"POST {ITEMS} with {len(tags)} tags of up to {max(map(len, tags))} characters answered "
         f"{why(r)}, not a 422 naming tags: tags: list[Tag] = Field(default_factory=list, "
@@ -191,7 +195,9 @@ def test_create_item_bounds_the_tags(client: TestClient, tags: list[str]) -> Non
 
 def test_create_item_takes_twenty_tags_of_fifty_characters(client: TestClient) -> None:
     tags = [f"{n:02d}" + "t" * 48 for n in range(20)]
-    r = client.post(ITEMS, json={"name": "Tagged", "price": 1, "tags": tags})
+    r = client.post(
+        ITEMS, json={"name": "Tagged", "price": 1, "tags": tags}, headers=login_headers(client)
+    )
     assert r.status_code == 201 and body(r).get("tags") == tags, (
         f"POST {ITEMS} with 20 tags of 50 characters answered {why(r)}: the bounds are inclusive, "
         f"MAX_TAGS = 20 and max_length=50 ({ITEM_SCHEMAS})"

@@ -14,7 +14,7 @@ import httpx
 import pytest
 import starlette.datastructures
 import starlette.formparsers
-from conftest import body, import_app_module, raised
+from conftest import body, import_app_module, login_headers, raised
 from fastapi.testclient import TestClient
 
 from workbook.server import LiveServer
@@ -525,7 +525,8 @@ def as_values(row: list[Any]) -> list[Any]:
 
 @pytest.mark.exercise("09.3")
 def test_export_answers_every_item_as_csv(client: TestClient) -> None:
-    client.post("/api/v1/items", json={"name": 'Mug, "large"', "price": 4.5, "tags": ["a", "b"]})
+    mug = {"name": 'Mug, "large"', "price": 4.5, "tags": ["a", "b"]}
+    client.post("/api/v1/items", json=mug, headers=login_headers(client))
     r = client.get("/api/v1/items/export.csv")
     no_crash(r, "GET /api/v1/items/export.csv", ITEMS)
     assert r.status_code == 200 and r.headers.get("content-type", "").startswith("text/csv"), (

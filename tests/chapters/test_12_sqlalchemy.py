@@ -25,6 +25,7 @@ from conftest import (
     import_app_module,
     lent_out,
     locked_session,
+    login_headers,
     outcome,
     said,
     stored_value,
@@ -406,7 +407,9 @@ def test_tag_filter_compares_whole_tags(client: TestClient) -> None:
         "Accent": [f"café-{tag}"],
     }
     for name, tags in stored.items():
-        r = client.post(ITEMS, json={"name": name, "price": 1.5, "tags": tags})
+        r = client.post(
+            ITEMS, json={"name": name, "price": 1.5, "tags": tags}, headers=login_headers(client)
+        )
         assert r.status_code == 201, f"POST {ITEMS} with the tags {tags} answered {why(r)}"
     wanted = {
         tag: ["Plain", "Second"],
@@ -442,9 +445,12 @@ def test_concurrent_creates_survive_a_restart(app_dir: Path, own_engine: Engine)
     count = 50
     with LiveServer(app_dir) as server:
         created = server.post(USERS, json=new_user(email))
+        login = login_headers(server)
         answers = in_threads(
             count,
-            lambda n: server.post(ITEMS, json={"name": f"Burst {n}", "price": 1.5, "tags": [tag]}),
+            lambda n: server.post(
+                ITEMS, json={"name": f"Burst {n}", "price": 1.5, "tags": [tag]}, headers=login
+            ),
         )
         sign_ups = in_threads(10, lambda n: server.post(USERS, json=new_user(raced)))
         before = body(server.get(ITEMS, params={"size": 1})).get("total")

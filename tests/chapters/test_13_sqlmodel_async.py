@@ -25,6 +25,7 @@ from conftest import (
     import_app_module,
     lent_out,
     locked_session,
+    login_headers,
     outcome,
     said,
     stored_value,
@@ -380,7 +381,8 @@ def test_item_schemas_share_the_fields_of_item_base(app: FastAPI) -> None:
 def test_a_client_cannot_choose_the_id(client: TestClient, own_engine: Engine) -> None:
     name = f"Chosen {secrets.token_hex(4)}"
     before = stored_value(own_engine, "SELECT name FROM items WHERE id = 1")
-    r = client.post(ITEMS, json={"id": 1, "name": name, "price": 3.5, "tags": ["games"]})
+    chosen = {"id": 1, "name": name, "price": 3.5, "tags": ["games"]}
+    r = client.post(ITEMS, json=chosen, headers=login_headers(client))
     after = stored_value(own_engine, "SELECT name FROM items WHERE id = 1")
     new_id = body(r).get("id") if isinstance(body(r), dict) else None
     assert r.status_code == 201 and new_id not in (None, 1) and after == before, (
@@ -409,7 +411,7 @@ def test_items_are_still_validated(
     r = client.post(
         ITEMS,
         content=payload.replace("NAME", f"Invalid {secrets.token_hex(4)}"),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **login_headers(client)},
     )
     stored = stored_value(own_engine, count) - before
     assert r.status_code == 422 and not stored, (
@@ -512,7 +514,7 @@ def test_a_nul_character_is_refused(
 ) -> None:
     # PostgreSQL's text cannot hold NUL (asyncpg: CharacterNotInRepertoireError, a 500);
     # SQLite stores it. Refused at the edge, it is a 422 on both.
-    r = client.request(method, url, **kwargs)
+    r = client.request(method, url, headers=login_headers(client), **kwargs)
     assert r.status_code == 422, (
         f"{method} {url} with NUL (\\x00) in {where} answered {why(r)}, not 422: PostgreSQL "
         f"cannot store it; {fix}, NoNulStr from {TEXT}"
@@ -598,6 +600,7 @@ def test_concurrent_requests_leave_a_clean_server_log(app_dir: Path) -> None:
     ] * 4
     with LiveServer(app_dir) as server:
         first = server.post(USERS, json=user)
+        login = login_headers(server)  # POST /items asks for a token from chapter 16 on
         start = threading.Barrier(len(calls))
         answers: list[int | str] = [0] * len(calls)
 
@@ -605,7 +608,7 @@ def test_concurrent_requests_leave_a_clean_server_log(app_dir: Path) -> None:
             method, path, options, _ = calls[n]
             start.wait()
             try:
-                answers[n] = server.request(method, path, **options).status_code
+                answers[n] = server.request(method, path, headers=login, **options).status_code
             except httpx.HTTPError as error:
                 answers[n] = type(error).__name__
 

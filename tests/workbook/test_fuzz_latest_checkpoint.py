@@ -28,6 +28,8 @@ pytestmark = pytest.mark.fuzz
 
 def _fuzz(app_dir: Path, database_url: str, database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
+    # bcrypt's cheapest cost (chapter 16's setting): every sign-up of the fuzzer hashes.
+    monkeypatch.setenv("BCRYPT_ROUNDS", "4")
     with LiveServer(app_dir) as server:
         fuzzed = fuzz.run(server.url)
         log = server.log()

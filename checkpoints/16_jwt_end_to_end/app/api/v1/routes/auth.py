@@ -1,0 +1,46 @@
+"""Logging in with a form: the credentials as form fields, not JSON.
+
+POST /auth/token is the OAuth2 token endpoint (the password flow): the form's
+`username` and `password` in, a bearer token out, which CurrentUser reads
+(app/api/deps.py). Since chapter 16 the token is a signed JWT (app/core/jwt_tokens.py).
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+
+from app.api.deps import BEARER, SessionDep
+from app.core.config import settings
+from app.core.errors import UnauthorizedError, error_responses
+from app.core.jwt_tokens import create_access_token
+from app.core.security import authenticate
+from app.schemas.text import NoNulStr
+from app.schemas.token import PasswordForm, Token
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/login-form", responses=error_responses(UnauthorizedError))
+async def login_form(
+    db: SessionDep,
+    username: Annotated[
+        NoNulStr, Form(min_length=1, max_length=254, description="The user's email")
+    ],
+    password: Annotated[str, Form(min_length=1, max_length=256)],
+) -> dict[str, str | bool]:
+    """Check an email and a password sent as a form."""
+    user = await authenticate(db, username, password)
+    if user is None:
+        raise UnauthorizedError("Invalid email or password")
+    return {"email": user.email, "logged_in": True}
+
+
+@router.post("/token", responses=error_responses(UnauthorizedError))
+async def issue_token(db: SessionDep, form: Annotated[PasswordForm, Form()]) -> Token:
+    """The OAuth2 password flow: the email as `username` and the password, a bearer token back."""
+    user = await authenticate(db, form.username, form.password)
+    if user is None or not user.is_active:
+        raise UnauthorizedError("Invalid email or password", headers=BEARER)
+    return Token(
+        access_token=create_access_token(user.id), expires_in=settings.ACCESS_TOKEN_SECONDS
+    )
