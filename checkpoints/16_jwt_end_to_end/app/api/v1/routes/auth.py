@@ -23,6 +23,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/login-form", responses=error_responses(UnauthorizedError))
 async def login_form(
     db: SessionDep,
+    # min_length=1: FastAPI reads an empty form field as a missing one (422), and the
+    # schema says so (minLength 1) instead of promising that "" is accepted.
     username: Annotated[
         NoNulStr, Form(min_length=1, max_length=254, description="The user's email")
     ],

@@ -4,7 +4,7 @@ Nothing is stored: each file is answered with its name, type, size and SHA-256.
 """
 
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile, status
 
@@ -31,6 +31,17 @@ router = APIRouter(
 )
 
 UPLOAD_ERRORS = error_responses(PayloadTooLargeError, UnsupportedMediaTypeError)
+
+
+def allowed_types_documented(field: str) -> dict[str, Any]:
+    """`openapi_extra=` of an upload route: the types each part of `field` may declare.
+
+    A file's schema says only "binary"; OpenAPI's `encoding` says which Content-Types
+    its parts may have, so a client that reads the document sends one we accept.
+    """
+    content_types = ", ".join(settings.ALLOWED_UPLOAD_TYPES)
+    encoding = {field: {"contentType": content_types}}
+    return {"requestBody": {"content": {"multipart/form-data": {"encoding": encoding}}}}
 
 
 def allowed_type(upload: UploadFile) -> str:
@@ -62,15 +73,26 @@ async def receive_upload(upload: UploadFile, limit: int) -> FileInfo:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=UPLOAD_ERRORS,
+    openapi_extra=allowed_types_documented("file"),
+)
 async def upload_file(file: Annotated[UploadFile, File(description="One file")]) -> FileInfo:
     """Receive one file: its name, type, size and SHA-256."""
     return await receive_upload(file, settings.MAX_UPLOAD_BYTES)
 
 
-@router.post("/batch", status_code=status.HTTP_201_CREATED, responses=UPLOAD_ERRORS)
+@router.post(
+    "/batch",
+    status_code=status.HTTP_201_CREATED,
+    responses=UPLOAD_ERRORS,
+    openapi_extra=allowed_types_documented("files"),
+)
 async def upload_files(
-    files: Annotated[list[UploadFile], File(description="Several files")],
+    # min_length=1: the schema says minItems 1, as the app answers an empty batch (422).
+    files: Annotated[list[UploadFile], File(min_length=1, description="Several files")],
 ) -> list[FileInfo]:
     """Receive several files, which share the limit of one upload."""
     for upload in files:  # every type first: refuse before reading anything
