@@ -218,15 +218,15 @@ def _base_env() -> dict[str, str]:
         # Compiled tests (assertion rewriting) and app modules are cached
         # between checks, in one folder outside the workspace.
         "PYTHONPYCACHEPREFIX": str(paths.ROOT / ".pycache"),
-        "MYPY_CACHE_DIR": str(_mypy_cache()),
+        "MYPY_CACHE_DIR": str(mypy_cache()),
     }
 
 
-def _mypy_cache() -> Path:
+def mypy_cache() -> Path:
     """mypy's cache, shared by every check: the libraries' types are read once (8 s),
     then a check types only the app's modules. One per xdist worker in `workbook
     verify`, whose checks run one at a time, so that no two mypy runs write the
-    same cache at once."""
+    same cache at once. The notebooks' own mypy runs (chapter 02) share it too."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     return paths.cache() / (f"mypy-{worker}" if worker else "mypy")
 

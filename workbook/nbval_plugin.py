@@ -21,6 +21,7 @@ import pytest
 
 from . import paths
 from .chapters import Chapter, checkpoint_before, resolve
+from .execute import notebook_tools
 from .workspace import Workspace
 
 _workspaces: dict[Path, Path] = {}
@@ -111,6 +112,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if chapter is not None:
         # The stored outputs have local links, also when replayed on a JupyterHub.
         os.environ["WORKBOOK_LINKS"] = "local"
+        os.environ.update(notebook_tools())
     if chapter is None or item.path in _workspaces:
         if item.path in _workspaces:
             os.environ["WORKBOOK_WORKSPACE"] = str(_workspaces[item.path])
