@@ -140,7 +140,11 @@ class AdminLogin:
         email, password = os.environ.get(ADMIN_EMAIL), os.environ.get(ADMIN_PASSWORD)
         if not email or not password:
             return None
-        form = {"username": email, "password": password, "scope": " ".join(_bearer_scopes(ctx) or [])}
+        form = {
+            "username": email,
+            "password": password,
+            "scope": " ".join(_bearer_scopes(ctx) or []),
+        }
         with httpx.Client(base_url=os.environ[URL_VARIABLE], timeout=10) as http:
             token = http.post(TOKEN, data=form)
             return str(token.json()["access_token"]) if token.status_code == 200 else None

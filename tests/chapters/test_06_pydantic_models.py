@@ -210,7 +210,9 @@ def test_sign_up_keeps_the_role_and_the_nested_profile(client: TestClient) -> No
             "role",
             {"role": "root"},
             id="unknown role",
-            marks=pytest.mark.until(16, "chapter 17: UserCreate has no role; a role sent is ignored"),
+            marks=pytest.mark.until(
+                16, "chapter 17: UserCreate has no role; a role sent is ignored"
+            ),
         ),
         pytest.param("website", {"profile": {"website": "not a url"}}, id="website not a url"),
         pytest.param("bio", {"profile": {"bio": "b" * 501}}, id="bio of 501 characters"),

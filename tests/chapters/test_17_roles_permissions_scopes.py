@@ -59,9 +59,10 @@ def role_in_db(engine: Engine, user_id: int) -> Any:
 
 def test_signing_up_as_admin_makes_a_user(client: TestClient, own_engine: Engine) -> None:
     user = sign_up(client, role="admin")
-    assert user.get("role") == "user" and role_in_db(own_engine, user["id"]) == "user", (
-        f"POST {USERS} with \"role\": \"admin\" made a user of role {role_in_db(own_engine, user['id'])!r}: "
-        f"UserCreate has no role field (extra fields are ignored), sign_up stores \"user\" "
+    stored = role_in_db(own_engine, user["id"])
+    assert user.get("role") == "user" and stored == "user", (
+        f'POST {USERS} with "role": "admin" made a user of role {stored!r}: '
+        f'UserCreate has no role field (extra fields are ignored), sign_up stores "user" '
         f"(app/schemas/user.py, app/services/users.py)"
     )
 
@@ -71,7 +72,7 @@ def test_patching_oneself_cannot_grant_a_role(client: TestClient, own_engine: En
     r = client.patch(f"{USERS}/{user['id']}", json={"role": "admin", "name": "Jotted"})
     assert r.status_code == 200, f"PATCH {USERS}/{{id}} answered {why(r)}"
     assert role_in_db(own_engine, user["id"]) == "user", (
-        f"PATCH {USERS}/{{id}} with \"role\": \"admin\" changed the role: UserUpdate has no "
+        f'PATCH {USERS}/{{id}} with "role": "admin" changed the role: UserUpdate has no '
         f"role field (app/schemas/user.py)"
     )
 
@@ -81,7 +82,7 @@ def test_patching_oneself_cannot_grant_a_role(client: TestClient, own_engine: En
 
 @pytest.mark.exercise("17.1")
 def test_granted_scopes_follow_the_role() -> None:
-    grant = import_app_module("app.core.scopes").granted_scopes  # type: ignore[attr-defined]
+    grant = import_app_module("app.core.scopes").granted_scopes
     cases = [
         (("", "user"), ["items:write", "users:write"]),
         (("admin items:write", "user"), ["items:write"]),
@@ -169,7 +170,9 @@ def test_a_token_with_the_scope_writes_items(client: TestClient) -> None:
 def test_a_known_non_admin_is_403(client: TestClient, own_engine: Engine) -> None:
     user, other = sign_up(client), sign_up(client)
     path = ROLE.format(id=other["id"])
-    r = client.patch(path, json={"role": "admin"}, headers=token_of(user["id"], "admin", "users:write"))
+    r = client.patch(
+        path, json={"role": "admin"}, headers=token_of(user["id"], "admin", "users:write")
+    )
     assert r.status_code == 403 and body(r).get("error", {}).get("code") == "forbidden", (
         f"PATCH {ROLE} by a non-admin (a token with the scopes, role 'user' in the database) "
         f"answered {why(r)}, not 403 forbidden: require_admin raises ForbiddenError ({PERMISSIONS})"
@@ -180,11 +183,13 @@ def test_a_known_non_admin_is_403(client: TestClient, own_engine: Engine) -> Non
 @pytest.mark.exercise("17.3")
 def test_the_admin_scope_is_needed_even_for_an_admin(client: TestClient) -> None:
     user = sign_up(client)
-    r = client.patch(ROLE.format(id=user["id"]), json={"role": "admin"}, headers=token_of(1, "users:write"))
+    r = client.patch(
+        ROLE.format(id=user["id"]), json={"role": "admin"}, headers=token_of(1, "users:write")
+    )
     assert r.status_code == 401 and "admin" in r.headers.get("www-authenticate", ""), (
         f"PATCH {ROLE} by the admin without the admin scope answered {why(r)}, "
         f"WWW-Authenticate {r.headers.get('www-authenticate')!r}: require_admin takes its user "
-        f"through Security(get_current_user, scopes=[\"admin\"]), not Depends ({PERMISSIONS})"
+        f'through Security(get_current_user, scopes=["admin"]), not Depends ({PERMISSIONS})'
     )
 
 
@@ -210,7 +215,11 @@ def test_a_demoted_admin_is_refused_at_once(client: TestClient, own_engine: Engi
 
 def test_an_admin_changes_and_deletes_any_item(client: TestClient) -> None:
     owner = sign_up(client)
-    r = client.post(ITEMS, json={"name": unique("Lamp"), "price": 5}, headers=token_of(owner["id"], "items:write"))
+    r = client.post(
+        ITEMS,
+        json={"name": unique("Lamp"), "price": 5},
+        headers=token_of(owner["id"], "items:write"),
+    )
     assert r.status_code == 201, f"POST {ITEMS} answered {why(r)}"
     path = f"{ITEMS}/{r.json()['id']}"
     stranger = sign_up(client)
@@ -235,16 +244,18 @@ def test_the_first_admin_comes_from_the_settings(
     session = import_app_module("app.db.session")
     email = f"{unique('root')}@example.com"
     named = dataclasses.replace(
-        first_admin.settings, FIRST_ADMIN_EMAIL=email, FIRST_ADMIN_PASSWORD="root-secret-12"  # type: ignore[attr-defined]
+        first_admin.settings,
+        FIRST_ADMIN_EMAIL=email,
+        FIRST_ADMIN_PASSWORD="root-secret-12",
     )
 
     async def run() -> None:
-        async with session.SessionLocal() as db:  # type: ignore[attr-defined]
-            await first_admin.ensure_first_admin(db)  # type: ignore[attr-defined]
+        async with session.SessionLocal() as db:
+            await first_admin.ensure_first_admin(db)
 
     monkeypatch.setattr(first_admin, "settings", named)
-    client.portal.call(run)  # type: ignore[union-attr]
-    client.portal.call(run)  # type: ignore[union-attr]  # twice: still one user
+    client.portal.call(run)
+    client.portal.call(run)  # twice: still one user
     count = stored_value(own_engine, "SELECT COUNT(*) FROM users WHERE email = :e", e=email)
     role = stored_value(own_engine, "SELECT role FROM users WHERE email = :e", e=email)
     assert count == 1 and role == "admin", (
@@ -259,7 +270,7 @@ def test_the_first_admin_comes_from_the_settings(
 
 def test_without_the_settings_no_admin_is_made(client: TestClient) -> None:
     first_admin = import_app_module("app.core.first_admin")
-    assert not first_admin.settings.FIRST_ADMIN_EMAIL, (  # type: ignore[attr-defined]
+    assert not first_admin.settings.FIRST_ADMIN_EMAIL, (
         "FIRST_ADMIN_EMAIL has a default: the first admin must come from the environment only"
     )
 
@@ -274,7 +285,9 @@ def test_the_scopes_are_in_the_security_scheme(client: TestClient) -> None:
         f"the password flow lists the scopes {flows.get('scopes')!r}: OAuth2PasswordBearer("
         f"..., scopes=SCOPES) ({DEPS})"
     )
-    operation = client.get("/openapi.json").json()["paths"]["/api/v1/admin/users/{user_id}/role"]["patch"]
+    operation = client.get("/openapi.json").json()["paths"]["/api/v1/admin/users/{user_id}/role"][
+        "patch"
+    ]
     listed = operation.get("security", [{}])[0].get("OAuth2PasswordBearer", [])
     assert set(listed) == {"admin", "users:write"}, (
         f"PATCH {ROLE} lists the scopes {listed!r} in its security entry: Security(...) with "
@@ -295,5 +308,7 @@ def test_a_user_and_an_admin_over_real_http(live_server: LiveServer) -> None:
     path = ROLE.format(id=user["id"])
     r = live_server.request("PATCH", path, json={"role": "user"}, headers=bearer(mine))
     assert r.status_code == 401, f"PATCH {ROLE} by a user over HTTP answered {why(r)}"
-    r = live_server.request("PATCH", path, json={"role": "user"}, headers=bearer(admins["access_token"]))
+    r = live_server.request(
+        "PATCH", path, json={"role": "user"}, headers=bearer(admins["access_token"])
+    )
     assert r.status_code == 200, f"PATCH {ROLE} by the admin over HTTP answered {why(r)}"
