@@ -312,3 +312,32 @@ def test_a_user_and_an_admin_over_real_http(live_server: LiveServer) -> None:
         "PATCH", path, json={"role": "user"}, headers=bearer(admins["access_token"])
     )
     assert r.status_code == 200, f"PATCH {ROLE} by the admin over HTTP answered {why(r)}"
+
+
+def test_the_first_admin_setting_promotes_a_registered_user(
+    client: TestClient, own_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_admin = import_app_module("app.core.first_admin")
+    session = import_app_module("app.db.session")
+    user = sign_up(client)
+    named = dataclasses.replace(
+        first_admin.settings,
+        FIRST_ADMIN_EMAIL=user["email"],
+        FIRST_ADMIN_PASSWORD="other-secret-12",
+    )
+
+    async def run() -> None:
+        async with session.SessionLocal() as db:
+            await first_admin.ensure_first_admin(db)
+
+    monkeypatch.setattr(first_admin, "settings", named)
+    client.portal.call(run)
+    assert role_in_db(own_engine, user["id"]) == "admin", (
+        "FIRST_ADMIN_EMAIL naming a registered user left them a 'user': promote them "
+        "(app/core/first_admin.py)"
+    )
+    r = login(client, user["email"], PASSWORD)
+    assert r.status_code == 200, (
+        f"the promoted user's own password answered {why(r)}: promoting changes the role, "
+        f"never the password (app/core/first_admin.py)"
+    )
