@@ -76,9 +76,27 @@ class SessionLogin:
 TOKEN = "/api/v1/auth/token"  # chapter 15: the OAuth2 password form gives a bearer token
 
 
-def _needs_a_bearer_token(ctx: Any) -> bool:
+def _bearer_scopes(ctx: Any) -> list[str] | None:
+    """The scopes the operation's security entry lists for the bearer scheme (chapter 17);
+    None when it asks for no bearer token."""
     security = ctx.operation.definition.raw.get("security") or []
-    return any("OAuth2PasswordBearer" in requirement for requirement in security)
+    found = [requirement for requirement in security if "OAuth2PasswordBearer" in requirement]
+    if not found:
+        return None
+    return [scope for requirement in found for scope in requirement["OAuth2PasswordBearer"]]
+
+
+ADMIN_SCOPE = "admin"  # chapter 17: such operations need an admin's token with this scope
+
+
+def _needs_a_bearer_token(ctx: Any) -> bool:
+    scopes = _bearer_scopes(ctx)
+    return scopes is not None and ADMIN_SCOPE not in scopes
+
+
+def _needs_an_admin_token(ctx: Any) -> bool:
+    scopes = _bearer_scopes(ctx)
+    return scopes is not None and ADMIN_SCOPE in scopes
 
 
 @schemathesis.auth().apply_to(_needs_a_bearer_token)
@@ -96,7 +114,39 @@ class BearerLogin:
             )
             if created.status_code != 201:
                 return None
+            # No scope asked: the app grants a user's scopes (chapter 17), every scope the
+            # operations of this provider list. One token serves them all (schemathesis
+            # keeps it), so it cannot ask for one operation's scopes.
             token = http.post(TOKEN, data={"username": email, "password": password})
+            return str(token.json()["access_token"]) if token.status_code == 200 else None
+
+    def set(self, case: AnyCase, data: str | None, ctx: schemathesis.AuthContext) -> None:
+        if data is not None:
+            case.headers["Authorization"] = f"Bearer {data}"
+
+
+# The admin the fuzzed app makes at startup from FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD
+# (chapter 17; tests/workbook/test_fuzz_latest_checkpoint.py sets both): nobody can sign up
+# as one.
+ADMIN_EMAIL = "FIRST_ADMIN_EMAIL"
+ADMIN_PASSWORD = "FIRST_ADMIN_PASSWORD"
+
+
+@schemathesis.auth().apply_to(_needs_an_admin_token)
+class AdminLogin:
+    """A token of the app's first admin, asking for the scopes the operation lists."""
+
+    def get(self, case: AnyCase, ctx: schemathesis.AuthContext) -> str | None:
+        email, password = os.environ.get(ADMIN_EMAIL), os.environ.get(ADMIN_PASSWORD)
+        if not email or not password:
+            return None
+        form = {
+            "username": email,
+            "password": password,
+            "scope": " ".join(_bearer_scopes(ctx) or []),
+        }
+        with httpx.Client(base_url=os.environ[URL_VARIABLE], timeout=10) as http:
+            token = http.post(TOKEN, data=form)
             return str(token.json()["access_token"]) if token.status_code == 200 else None
 
     def set(self, case: AnyCase, data: str | None, ctx: schemathesis.AuthContext) -> None:

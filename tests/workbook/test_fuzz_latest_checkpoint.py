@@ -30,6 +30,9 @@ def _fuzz(app_dir: Path, database_url: str, database: str, monkeypatch: pytest.M
     monkeypatch.setenv("DATABASE_URL", database_url)
     # bcrypt's cheapest cost (chapter 16's setting): every sign-up of the fuzzer hashes.
     monkeypatch.setenv("BCRYPT_ROUNDS", "4")
+    # Chapter 17 makes this admin at startup; the hooks log in as it for the admin routes.
+    monkeypatch.setenv("FIRST_ADMIN_EMAIL", "fuzz-admin@example.com")
+    monkeypatch.setenv("FIRST_ADMIN_PASSWORD", "fuzz-admin-password-1")
     with LiveServer(app_dir) as server:
         fuzzed = fuzz.run(server.url)
         log = server.log()
