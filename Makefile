@@ -8,7 +8,10 @@ PIP_OPTS ?=
 VENV := .venv
 BIN := $(VENV)/bin
 # The installer: uv when it is on PATH or can be fetched into the venv (a
-# fresh setup in seconds), pip otherwise. Both install exactly the locked set.
+# fresh setup in seconds), pip otherwise. Both install exactly the locked set,
+# compiled to bytecode: where PYTHONDONTWRITEBYTECODE is set (this CI machine sets
+# it), nothing would ever be compiled again, and every process would parse the
+# libraries afresh (a bare pytest run: 2.0 s instead of 1.2 s).
 UV_VERSION := 0.13.8
 
 .PHONY: lab test setup lock wheelhouse clean
@@ -23,7 +26,7 @@ $(BIN)/workbook: pyproject.toml requirements.lock
 	  uv=$(BIN)/uv; fi; \
 	if [ -n "$$uv" ]; then \
 	  echo "installing the locked packages with uv"; \
-	  "$$uv" pip sync --quiet --require-hashes --python $(BIN)/python $(PIP_OPTS) requirements.lock && \
+	  "$$uv" pip sync --quiet --require-hashes --compile-bytecode --python $(BIN)/python $(PIP_OPTS) requirements.lock && \
 	  "$$uv" pip install --quiet --python $(BIN)/python $(PIP_OPTS) --no-deps -e .; \
 	else \
 	  echo "uv is not available: installing the locked packages with pip (a minute or so)"; \
