@@ -107,13 +107,35 @@ def lent_out() -> int:
     return int(pool.checkedout()) if hasattr(pool, "checkedout") else 0
 
 
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of a bearer token (chapter 15 on)."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def refused(r: httpx.Response, what: str, exercise_file: str) -> None:
+    """A 401 in the envelope that says to come back with a bearer token (chapter 15 on)."""
+    assert r.status_code == 401, (
+        f"{what} answered {why(r)}, not 401: raise UnauthorizedError (401, not 403: the "
+        f"request proves no one's identity) in {exercise_file}"
+    )
+    error = body(r).get("error") if isinstance(body(r), dict) else None
+    assert isinstance(error, dict) and error.get("code") == "unauthorized", (
+        f"{what} answered {body(r)!r}: raise UnauthorizedError, which answers the envelope "
+        f"({exercise_file})"
+    )
+    assert r.headers.get("www-authenticate") == "Bearer", (
+        f"{what} answered 401 with WWW-Authenticate {r.headers.get('www-authenticate')!r}: "
+        f"pass headers=BEARER to UnauthorizedError ({exercise_file})"
+    )
+
+
 def login_headers(client: Any) -> dict[str, str]:
     """A bearer token of the seeded Alice, for routes behind a login since a later chapter
     (chapter 16's POST /items); {} for an app before chapter 15, which has no token route
     and asks none. `client` is the TestClient or a live server."""
     form = {"username": "alice@example.com", "password": "alice-secret-1"}
     r = client.post("/api/v1/auth/token", data=form)
-    return {"Authorization": f"Bearer {r.json()['access_token']}"} if r.status_code == 200 else {}
+    return bearer(r.json()["access_token"]) if r.status_code == 200 else {}
 
 
 def unique(prefix: str) -> str:

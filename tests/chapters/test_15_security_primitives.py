@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
-from conftest import body, import_app_module, unique, why
+from conftest import bearer, body, import_app_module, refused, unique, why
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -42,30 +41,9 @@ def store_on_a_clock(lifetime: int = 60, max_tokens: int = 10) -> tuple[Any, lis
     return store, now
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def issued_for(user_id: int) -> str:
     """A token of the app's own store, issued as POST /auth/token would."""
     return str(tokens_module().access_tokens.issue(user_id))
-
-
-def refused(r: httpx.Response, what: str, exercise_file: str) -> None:
-    """A 401 in the envelope that says to come back with a bearer token."""
-    assert r.status_code == 401, (
-        f"{what} answered {why(r)}, not 401: raise UnauthorizedError (401, not 403: the "
-        f"client has not proved who it is) in {exercise_file}"
-    )
-    error = body(r).get("error") if isinstance(body(r), dict) else None
-    assert isinstance(error, dict) and error.get("code") == "unauthorized", (
-        f"{what} answered {body(r)!r}: raise UnauthorizedError, which answers the envelope "
-        f"({exercise_file})"
-    )
-    assert r.headers.get("www-authenticate") == "Bearer", (
-        f"{what} answered 401 with WWW-Authenticate {r.headers.get('www-authenticate')!r}: "
-        f"pass headers=BEARER to UnauthorizedError ({exercise_file})"
-    )
 
 
 def sign_up(client: TestClient) -> dict[str, Any]:

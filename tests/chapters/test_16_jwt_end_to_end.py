@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from conftest import body, import_app_module, stored_value, unique, why
+from conftest import bearer, body, import_app_module, refused, stored_value, unique, why
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -55,32 +54,11 @@ def passwords_module() -> Any:
     return found
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def sign_up(client: TestClient) -> dict[str, Any]:
     user = {"name": "Jot", "email": f"{unique('jot')}@example.com", "password": "jot-secret-12"}
     r = client.post(USERS, json=user)
     assert r.status_code == 201, f"POST {USERS} answered {why(r)}"
     return {**user, "id": r.json()["id"]}
-
-
-def refused(r: httpx.Response, what: str, exercise_file: str) -> None:
-    """A 401 in the envelope that says to come back with a bearer token."""
-    assert r.status_code == 401, (
-        f"{what} answered {why(r)}, not 401: raise UnauthorizedError (401: the token proves "
-        f"nothing) in {exercise_file}"
-    )
-    error = body(r).get("error") if isinstance(body(r), dict) else None
-    assert isinstance(error, dict) and error.get("code") == "unauthorized", (
-        f"{what} answered {body(r)!r}: raise UnauthorizedError, which answers the envelope "
-        f"({exercise_file})"
-    )
-    assert r.headers.get("www-authenticate") == "Bearer", (
-        f"{what} answered 401 with WWW-Authenticate {r.headers.get('www-authenticate')!r}: "
-        f"pass headers=BEARER to UnauthorizedError ({exercise_file})"
-    )
 
 
 def b64(part: dict[str, Any]) -> str:

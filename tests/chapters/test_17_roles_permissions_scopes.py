@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from conftest import body, import_app_module, stored_value, unique, why
+from conftest import bearer, body, import_app_module, stored_value, unique, why
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -29,10 +29,6 @@ PASSWORD = "jot-secret-12"
 
 def jwt_module() -> Any:
     return import_app_module("app.core.jwt_tokens")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def token_of(user_id: int, *scopes: str) -> dict[str, str]:
