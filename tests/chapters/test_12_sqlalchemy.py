@@ -127,7 +127,9 @@ def test_no_legacy_query_api(app_dir: Path) -> None:
 
 
 @pytest.mark.exercise("12.2")
-def test_user_crud_persists_in_the_database(client: TestClient, own_engine: Engine) -> None:
+def test_user_crud_persists_in_the_database(
+    client: TestClient, own_engine: Engine, as_admin: None
+) -> None:
     email = f"{unique('dana')}@example.com"
     r = client.post(USERS, json=new_user(email.upper()))
     assert r.status_code == 201, f"POST {USERS} answered {why(r)}: see create_user ({USERS_ROUTES})"
@@ -162,7 +164,7 @@ def test_user_crud_persists_in_the_database(client: TestClient, own_engine: Engi
 
 @pytest.mark.exercise("12.2", "12.1")
 def test_duplicate_email_is_a_409_from_the_constraint(
-    client: TestClient, own_engine: Engine
+    client: TestClient, own_engine: Engine, as_admin: None
 ) -> None:
     email = f"{unique('erin')}@example.com"
     first = client.post(USERS, json=new_user(email))

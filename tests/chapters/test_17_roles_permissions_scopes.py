@@ -65,7 +65,11 @@ def test_signing_up_as_admin_makes_a_user(client: TestClient, own_engine: Engine
 
 def test_patching_oneself_cannot_grant_a_role(client: TestClient, own_engine: Engine) -> None:
     user = sign_up(client)
-    r = client.patch(f"{USERS}/{user['id']}", json={"role": "admin", "name": "Jotted"})
+    r = client.patch(
+        f"{USERS}/{user['id']}",
+        json={"role": "admin", "name": "Jotted"},
+        headers=token_of(user["id"], "users:write"),
+    )
     assert r.status_code == 200, f"PATCH {USERS}/{{id}} answered {why(r)}"
     assert role_in_db(own_engine, user["id"]) == "user", (
         f'PATCH {USERS}/{{id}} with "role": "admin" changed the role: UserUpdate has no '
