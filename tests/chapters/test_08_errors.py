@@ -12,7 +12,7 @@ from typing import Any
 import fastapi
 import httpx
 import pytest
-from conftest import body, import_app_module, raised
+from conftest import admin_headers, body, import_app_module, raised
 from fastapi import FastAPI
 from fastapi import exception_handlers as defaults
 from fastapi.exceptions import RequestValidationError
@@ -480,8 +480,9 @@ def test_docs_describe_every_error_with_the_envelope(client: TestClient) -> None
 
 @pytest.mark.slow
 def test_envelope_over_real_http(live_server: LiveServer) -> None:
+    admin = admin_headers(live_server)  # the user routes answer only an admin from chapter 17
     for path, status in [("/api/v1/users/999", 404), ("/api/v1/users/abc", 422)]:
-        r = live_server.get(path)
+        r = live_server.get(path, headers=admin)
         answer = body(r)
         assert r.status_code == status and isinstance(answer, dict) and "error" in answer, (
             f"under uvicorn, GET {path} answered {r.status_code} {answer!r}, not {status} with "

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import (
+    admin_headers,
     body,
     import_app_module,
     lent_out,
@@ -467,7 +468,8 @@ def test_an_unmapped_domain_error_reaches_the_server_log(
     (tmp_path / "ch14_probe.py").write_text(PROBE)
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     with LiveServer(app_dir, "ch14_probe:app") as server:
-        r = server.get(f"{USERS}/7")
+        # An admin's token: from chapter 17 on, GET /users/{id} answers that user or an admin.
+        r = server.get(f"{USERS}/7", headers=admin_headers(server))
         # uvicorn logs the traceback once the response is sent: give it a moment.
         deadline = time.monotonic() + 5
         while "Forgotten" not in server.log() and time.monotonic() < deadline:
