@@ -89,9 +89,22 @@ def _bearer_scopes(ctx: Any) -> list[str] | None:
 ADMIN_SCOPE = "admin"  # chapter 17: such operations need an admin's token with this scope
 
 
+# Chapter 17: a user record answers only its user (or an admin). A token of any user would
+# meet a 403 for nearly every generated id, and the route's code would never be fuzzed.
+USER_RECORD = "/users/{user_id}"
+USER_ID = "user_id"
+MAX_ID = 2**31 - 1  # the API's bound on ids (chapter 05); other values are left to the 422
+
+
+def _names_a_user_record(ctx: Any) -> bool:
+    scopes = _bearer_scopes(ctx)
+    path = str(ctx.operation.path)
+    return scopes is not None and ADMIN_SCOPE not in scopes and path.endswith(USER_RECORD)
+
+
 def _needs_a_bearer_token(ctx: Any) -> bool:
     scopes = _bearer_scopes(ctx)
-    return scopes is not None and ADMIN_SCOPE not in scopes
+    return scopes is not None and ADMIN_SCOPE not in scopes and not _names_a_user_record(ctx)
 
 
 def _needs_an_admin_token(ctx: Any) -> bool:
@@ -123,6 +136,47 @@ class BearerLogin:
     def set(self, case: AnyCase, data: str | None, ctx: schemathesis.AuthContext) -> None:
         if data is not None:
             case.headers["Authorization"] = f"Bearer {data}"
+
+
+def _sign_up_and_log_in(http: httpx.Client) -> tuple[str, int] | None:
+    """A new user's access token and id; None when the sign-up or the login failed."""
+    email = f"fuzz-{secrets.token_hex(4)}@example.com"
+    password = "fuzz-password-1"
+    created = http.post(SIGN_UP, json={"name": "Fuzz", "email": email, "password": password})
+    if created.status_code != 201:
+        return None
+    token = http.post(TOKEN, data={"username": email, "password": password})
+    if token.status_code != 200:
+        return None
+    return str(token.json()["access_token"]), int(created.json()["id"])
+
+
+@schemathesis.auth().apply_to(_names_a_user_record)
+class OwnRecordLogin:
+    """A user of this provider's own, for GET, PUT, PATCH and DELETE /users/{user_id}: each
+    case gets that user's token and names that user's id (an id in range: the others still
+    meet the 422). A DELETE deletes this user only, never the one of BearerLogin, whose
+    token the other operations share; the next case's 401 makes schemathesis fetch a new
+    user (an auth provider refetches after a 401)."""
+
+    def get(self, case: AnyCase, ctx: schemathesis.AuthContext) -> tuple[str, int] | None:
+        with httpx.Client(base_url=os.environ[URL_VARIABLE], timeout=10) as http:
+            return _sign_up_and_log_in(http)
+
+    def set(
+        self, case: AnyCase, data: tuple[str, int] | None, ctx: schemathesis.AuthContext
+    ) -> None:
+        if data is None:
+            return
+        token, user_id = data
+        case.headers["Authorization"] = f"Bearer {token}"
+        generated = case.path_parameters.get(USER_ID)
+        if (
+            isinstance(generated, int)
+            and not isinstance(generated, bool)
+            and 0 < generated <= MAX_ID
+        ):
+            case.path_parameters[USER_ID] = user_id
 
 
 # The admin the fuzzed app makes at startup from FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD

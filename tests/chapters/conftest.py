@@ -129,13 +129,36 @@ def refused(r: httpx.Response, what: str, exercise_file: str) -> None:
     )
 
 
-def login_headers(client: Any) -> dict[str, str]:
+def login_headers(client: Any, scope: str = "") -> dict[str, str]:
     """A bearer token of the seeded Alice, for routes behind a login since a later chapter
     (chapter 16's POST /items); {} for an app before chapter 15, which has no token route
-    and asks none. `client` is the TestClient or a live server."""
-    form = {"username": "alice@example.com", "password": "alice-secret-1"}
+    and asks none. `client` is the TestClient or a live server. `scope`: the form's field,
+    which the login reads from chapter 17 on (no scope: a user's scopes)."""
+    form = {"username": "alice@example.com", "password": "alice-secret-1", "scope": scope}
     r = client.post("/api/v1/auth/token", data=form)
     return bearer(r.json()["access_token"]) if r.status_code == 200 else {}
+
+
+# Every scope of chapter 17: the seeded Alice is an admin, so her login is granted them all.
+ADMIN_SCOPES = "admin items:write users:write"
+
+
+def admin_headers(client: Any) -> dict[str, str]:
+    """A bearer token of the seeded admin Alice with every scope: from chapter 17 on, the
+    user routes answer only that user or an admin (listing and searching: admins only).
+    Before chapter 17 the scope is ignored; before chapter 15 this is {}."""
+    return login_headers(client, ADMIN_SCOPES)
+
+
+@pytest.fixture
+def as_admin(client: Any) -> Iterator[None]:
+    """The test's requests through `client` carry admin_headers: for the tests of the user
+    routes written before chapter 17 closed them, whose behaviour an admin still sees."""
+    headers = admin_headers(client)
+    client.headers.update(headers)
+    yield
+    for name in headers:
+        client.headers.pop(name, None)
 
 
 def unique(prefix: str) -> str:

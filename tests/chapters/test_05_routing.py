@@ -84,7 +84,7 @@ def test_users_module_has_a_router_with_prefix_and_tag(app_dir: Path) -> None:
     )
 
 
-def test_users_are_listed(client: TestClient) -> None:
+def test_users_are_listed(client: TestClient, as_admin: None) -> None:
     r = client.get(USERS_URL)
     if r.history:
         pytest.fail(
@@ -111,7 +111,7 @@ def test_users_are_listed(client: TestClient) -> None:
 
 
 @pytest.mark.exercise("05.2")
-def test_user_is_read_by_id(client: TestClient) -> None:
+def test_user_is_read_by_id(client: TestClient, as_admin: None) -> None:
     r = from_the_route(get_user(client, 1), "read_user")
     assert r.status_code == 200, (
         f"GET {USERS_URL}/1 answered {r.status_code}: read_user in {USERS_FILE} answers the "
@@ -134,7 +134,7 @@ def test_user_is_read_by_id(client: TestClient) -> None:
         pytest.param("DELETE", marks=pytest.mark.exercise("05.4")),
     ],
 )
-def test_unknown_user_answers_404(client: TestClient, method: str) -> None:
+def test_unknown_user_answers_404(client: TestClient, method: str, as_admin: None) -> None:
     url = f"{USERS_URL}/999999"
     payload = {"name": "Nobody", "email": "nobody@example.com"} if method == "PUT" else None
     route = {"GET": "read_user", "PUT": "replace_user", "DELETE": "delete_user"}[method]
@@ -151,7 +151,7 @@ def test_unknown_user_answers_404(client: TestClient, method: str) -> None:
 
 @pytest.mark.parametrize("user_id", ["0", "-1", "abc"])
 @pytest.mark.exercise("05.1")
-def test_user_id_must_be_a_positive_int(client: TestClient, user_id: str) -> None:
+def test_user_id_must_be_a_positive_int(client: TestClient, user_id: str, as_admin: None) -> None:
     url = f"{USERS_URL}/{user_id}"
     r = client.get(url)
     assert r.status_code == 422, (
@@ -163,7 +163,7 @@ def test_user_id_must_be_a_positive_int(client: TestClient, user_id: str) -> Non
 
 @pytest.mark.parametrize("user_id", [2**31, 2**63], ids=["2**31", "2**63"])
 @pytest.mark.exercise("05.1")
-def test_user_id_has_an_upper_bound(client: TestClient, user_id: int) -> None:
+def test_user_id_has_an_upper_bound(client: TestClient, user_id: int, as_admin: None) -> None:
     # Past 2**31 - 1 PostgreSQL's INTEGER overflows, past 2**63 - 1 SQLite's: from
     # chapter 12 such an id reaches the database driver and fails with a 500.
     url = f"{USERS_URL}/{user_id}"
@@ -182,7 +182,7 @@ def search(client: TestClient, params: dict[str, Any]) -> httpx.Response:
 
 
 @pytest.mark.exercise("05.3")
-def test_search_is_not_taken_for_a_user_id(client: TestClient) -> None:
+def test_search_is_not_taken_for_a_user_id(client: TestClient, as_admin: None) -> None:
     r = search(client, {"q": "alice"})
     assert not (r.status_code == 422 and "user_id" in r.text), (
         f"GET {USERS_URL}/search was routed to read_user (user_id='search'): add "
@@ -195,7 +195,7 @@ def test_search_is_not_taken_for_a_user_id(client: TestClient) -> None:
 
 
 @pytest.mark.exercise("05.3")
-def test_search_finds_users_by_name_ignoring_case(client: TestClient) -> None:
+def test_search_finds_users_by_name_ignoring_case(client: TestClient, as_admin: None) -> None:
     r = search(client, {"q": "LIC"})
     answer = body(r)
     assert r.status_code == 200 and isinstance(answer, dict), (
@@ -224,7 +224,7 @@ def test_search_finds_users_by_name_ignoring_case(client: TestClient) -> None:
 )
 @pytest.mark.exercise("05.3")
 def test_search_takes_repeated_tags(
-    client: TestClient, tags: list[str], expected: list[str]
+    client: TestClient, tags: list[str], expected: list[str], as_admin: None
 ) -> None:
     r = search(client, {"q": "bob", "tags": tags})
     answer = body(r)
@@ -250,7 +250,9 @@ def test_search_takes_repeated_tags(
     ids=["2 characters", "51 characters", "no q"],
 )
 @pytest.mark.exercise("05.3")
-def test_search_query_is_validated(client: TestClient, params: dict[str, str]) -> None:
+def test_search_query_is_validated(
+    client: TestClient, params: dict[str, str], as_admin: None
+) -> None:
     r = search(client, params)
     assert r.status_code == 422, (
         f"GET {USERS_URL}/search with {params or 'no q'} answered {r.status_code}, not 422: "
@@ -299,7 +301,7 @@ def test_created_user_keeps_no_password(client: TestClient) -> None:
         )
 
 
-def test_user_is_replaced(client: TestClient) -> None:
+def test_user_is_replaced(client: TestClient, as_admin: None) -> None:
     user = new_user(client, "Dave Draft")
     url = f"{USERS_URL}/{user['id']}"
     replacement = {"name": "Dave Final", "email": unique_email("dave")}
@@ -321,7 +323,7 @@ def test_user_is_replaced(client: TestClient) -> None:
 
 
 @pytest.mark.exercise("05.4")
-def test_user_is_deleted(client: TestClient) -> None:
+def test_user_is_deleted(client: TestClient, as_admin: None) -> None:
     user = new_user(client, "Erin Gone")
     url = f"{USERS_URL}/{user['id']}"
     r = from_the_route(client.delete(url), "delete_user")

@@ -264,7 +264,7 @@ def test_an_email_already_registered_conflicts_in_any_case(client: TestClient) -
 # --- reading --------------------------------------------------------------------------
 
 
-def test_list_and_search_answer_users_without_passwords(client: TestClient) -> None:
+def test_list_and_search_answer_users_without_passwords(client: TestClient, as_admin: None) -> None:
     user = sign_up(client, name="Searchable Hopper")
     r = client.get(USERS, params={"size": 100})
     assert r.status_code == 200, (
@@ -281,7 +281,7 @@ def test_list_and_search_answer_users_without_passwords(client: TestClient) -> N
     assert_no_password(r, f"GET {USERS}/search", PASSWORD, *SEEDED_PASSWORDS)
 
 
-def test_unknown_user_is_404(client: TestClient) -> None:
+def test_unknown_user_is_404(client: TestClient, as_admin: None) -> None:
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         json = {"name": "Nobody", "email": new_email()} if method in ("PUT", "PATCH") else None
         r = client.request(method, f"{USERS}/999999", json=json)
@@ -294,7 +294,7 @@ def test_unknown_user_is_404(client: TestClient) -> None:
 # --- changing -------------------------------------------------------------------------
 
 
-def test_put_replaces_name_and_email(client: TestClient) -> None:
+def test_put_replaces_name_and_email(client: TestClient, as_admin: None) -> None:
     user = sign_up(client)
     email = new_email()
     r = client.put(f"{USERS}/{user['id']}", json={"name": "Ada King", "email": email})
@@ -312,7 +312,7 @@ def test_put_replaces_name_and_email(client: TestClient) -> None:
     )
 
 
-def test_put_refuses_the_email_of_another_user(client: TestClient) -> None:
+def test_put_refuses_the_email_of_another_user(client: TestClient, as_admin: None) -> None:
     first, second = sign_up(client), sign_up(client)
     r = client.put(f"{USERS}/{second['id']}", json={"name": "Copy", "email": first["email"]})
     assert r.status_code == 409 and "Email already registered" in r.text, (
@@ -327,7 +327,7 @@ def test_put_refuses_the_email_of_another_user(client: TestClient) -> None:
 
 
 @pytest.mark.exercise("06.3")
-def test_patch_changes_only_the_fields_it_is_sent(client: TestClient) -> None:
+def test_patch_changes_only_the_fields_it_is_sent(client: TestClient, as_admin: None) -> None:
     profile = {"bio": "Analyst", "website": "https://example.com/"}
     user = sign_up(client, profile=profile)
     url = f"{USERS}/{user['id']}"
@@ -354,7 +354,7 @@ def test_patch_changes_only_the_fields_it_is_sent(client: TestClient) -> None:
 
 
 @pytest.mark.exercise("06.3")
-def test_patch_validates_what_it_is_sent(client: TestClient) -> None:
+def test_patch_validates_what_it_is_sent(client: TestClient, as_admin: None) -> None:
     first, second = sign_up(client), sign_up(client)
     url = f"{USERS}/{second['id']}"
     r = client.patch(url, json={"name": "A"})
@@ -374,7 +374,7 @@ def test_patch_validates_what_it_is_sent(client: TestClient) -> None:
     )
 
 
-def test_delete_answers_204_and_the_user_is_gone(client: TestClient) -> None:
+def test_delete_answers_204_and_the_user_is_gone(client: TestClient, as_admin: None) -> None:
     user = sign_up(client)
     r = client.delete(f"{USERS}/{user['id']}")
     assert r.status_code == 204 and not r.content, (

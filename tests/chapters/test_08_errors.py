@@ -12,7 +12,7 @@ from typing import Any
 import fastapi
 import httpx
 import pytest
-from conftest import body, import_app_module, raised
+from conftest import admin_headers, body, import_app_module, raised
 from fastapi import FastAPI
 from fastapi import exception_handlers as defaults
 from fastapi.exceptions import RequestValidationError
@@ -234,7 +234,7 @@ def test_a_kept_alive_connection_survives_a_bug(
 
 
 @pytest.mark.exercise("08.3")
-def test_unknown_user_answers_the_not_found_envelope(client: TestClient) -> None:
+def test_unknown_user_answers_the_not_found_envelope(client: TestClient, as_admin: None) -> None:
     r = client.get("/api/v1/users/999")
     error = envelope(r, "GET /api/v1/users/999")
     assert r.status_code == 404, (
@@ -299,7 +299,9 @@ def test_a_405_allows_every_method_of_the_path(
 
 
 @pytest.mark.exercise("08.2")
-def test_validation_error_answers_the_envelope_with_details(client: TestClient) -> None:
+def test_validation_error_answers_the_envelope_with_details(
+    client: TestClient, as_admin: None
+) -> None:
     r = client.get("/api/v1/users/0")
     error = envelope(r, "GET /api/v1/users/0")
     assert r.status_code == 422, f"GET /api/v1/users/0 answered {r.status_code}, not 422"
@@ -377,7 +379,7 @@ def test_session_failures_answer_401_unauthorized(
 # --- status codes and response models --------------------------------------------------
 
 
-def test_create_answers_201_and_delete_204_with_no_body(client: TestClient) -> None:
+def test_create_answers_201_and_delete_204_with_no_body(client: TestClient, as_admin: None) -> None:
     created = create_user(client, email="erin@example.com")
     no_crash(created, "POST /api/v1/users")
     assert created.status_code == 201, (
@@ -478,8 +480,9 @@ def test_docs_describe_every_error_with_the_envelope(client: TestClient) -> None
 
 @pytest.mark.slow
 def test_envelope_over_real_http(live_server: LiveServer) -> None:
+    admin = admin_headers(live_server)  # the user routes answer only an admin from chapter 17
     for path, status in [("/api/v1/users/999", 404), ("/api/v1/users/abc", 422)]:
-        r = live_server.get(path)
+        r = live_server.get(path, headers=admin)
         answer = body(r)
         assert r.status_code == status and isinstance(answer, dict) and "error" in answer, (
             f"under uvicorn, GET {path} answered {r.status_code} {answer!r}, not {status} with "

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import (
+    admin_headers,
     body,
     import_app_module,
     lent_out,
@@ -510,11 +511,17 @@ TEXT = "app/schemas/text.py"
     ],
 )
 def test_a_nul_character_is_refused(
-    client: TestClient, where: str, method: str, url: str, kwargs: dict[str, Any], fix: str
+    client: TestClient,
+    where: str,
+    method: str,
+    url: str,
+    kwargs: dict[str, Any],
+    fix: str,
 ) -> None:
     # PostgreSQL's text cannot hold NUL (asyncpg: CharacterNotInRepertoireError, a 500);
     # SQLite stores it. Refused at the edge, it is a 422 on both.
-    r = client.request(method, url, headers=login_headers(client), **kwargs)
+    # An admin's token, every scope: the search is for admins from chapter 17 on.
+    r = client.request(method, url, headers=admin_headers(client), **kwargs)
     assert r.status_code == 422, (
         f"{method} {url} with NUL (\\x00) in {where} answered {why(r)}, not 422: PostgreSQL "
         f"cannot store it; {fix}, NoNulStr from {TEXT}"

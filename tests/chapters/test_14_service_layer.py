@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import (
+    admin_headers,
     body,
     import_app_module,
     lent_out,
@@ -314,7 +315,7 @@ def test_only_a_refused_insert_is_a_taken_email(app: FastAPI) -> None:
 
 
 @pytest.mark.exercise("14.3", "14.4")
-def test_domain_errors_answer_http_through_one_table(client: TestClient) -> None:
+def test_domain_errors_answer_http_through_one_table(client: TestClient, as_admin: None) -> None:
     errors = import_app_module("app.core.errors")
     domain = import_app_module("app.domain.errors")
     table = getattr(errors, "DOMAIN_ERRORS", {})
@@ -367,7 +368,7 @@ def fake_users(app: FastAPI) -> Iterator[dict[int, Exception]]:
 
 @pytest.mark.exercise("14.4")
 def test_routes_get_the_service_through_dependency_injection(
-    client: TestClient, fake_users: dict[int, Exception]
+    client: TestClient, fake_users: dict[int, Exception], as_admin: None
 ) -> None:
     domain = import_app_module("app.domain.errors")
     fake_users[5] = domain.NotFound("from the fake")
@@ -382,7 +383,7 @@ def test_routes_get_the_service_through_dependency_injection(
 
 @pytest.mark.exercise("14.3")
 def test_a_subclass_maps_like_its_base_and_an_unknown_error_is_a_500(
-    client: TestClient, fake_users: dict[int, Exception]
+    client: TestClient, fake_users: dict[int, Exception], as_admin: None
 ) -> None:
     domain = import_app_module("app.domain.errors")
     gone = type("Gone", (domain.NotFound,), {})
@@ -467,7 +468,8 @@ def test_an_unmapped_domain_error_reaches_the_server_log(
     (tmp_path / "ch14_probe.py").write_text(PROBE)
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     with LiveServer(app_dir, "ch14_probe:app") as server:
-        r = server.get(f"{USERS}/7")
+        # An admin's token: from chapter 17 on, GET /users/{id} answers that user or an admin.
+        r = server.get(f"{USERS}/7", headers=admin_headers(server))
         # uvicorn logs the traceback once the response is sent: give it a moment.
         deadline = time.monotonic() + 5
         while "Forgotten" not in server.log() and time.monotonic() < deadline:

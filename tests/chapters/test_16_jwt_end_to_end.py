@@ -383,7 +383,9 @@ def test_the_token_of_a_deleted_user_is_401(client: TestClient) -> None:
     token = jwt_module().create_access_token(user["id"])
     r = client.get(ME, headers=bearer(token))
     assert r.status_code == 200, f"GET {ME} with a new user's token answered {why(r)} ({DEPS})"
-    client.delete(f"{USERS}/{user['id']}")
+    # The user's own token deletes them: from chapter 17 on, only they (or an admin) may.
+    gone = client.delete(f"{USERS}/{user['id']}", headers=bearer(token))
+    assert gone.status_code == 204, f"DELETE {USERS}/{{id}} answered {why(gone)}"
     refused(client.get(ME, headers=bearer(token)), f"GET {ME} for a deleted user", DEPS)
 
 

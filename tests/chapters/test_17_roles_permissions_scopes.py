@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 import pytest
-from conftest import bearer, body, import_app_module, stored_value, unique, why
+from conftest import bearer, body, import_app_module, refused, stored_value, unique, why
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -65,7 +65,11 @@ def test_signing_up_as_admin_makes_a_user(client: TestClient, own_engine: Engine
 
 def test_patching_oneself_cannot_grant_a_role(client: TestClient, own_engine: Engine) -> None:
     user = sign_up(client)
-    r = client.patch(f"{USERS}/{user['id']}", json={"role": "admin", "name": "Jotted"})
+    r = client.patch(
+        f"{USERS}/{user['id']}",
+        json={"role": "admin", "name": "Jotted"},
+        headers=token_of(user["id"], "users:write"),
+    )
     assert r.status_code == 200, f"PATCH {USERS}/{{id}} answered {why(r)}"
     assert role_in_db(own_engine, user["id"]) == "user", (
         f'PATCH {USERS}/{{id}} with "role": "admin" changed the role: UserUpdate has no '
@@ -337,3 +341,218 @@ def test_the_first_admin_setting_promotes_a_registered_user(
         f"the promoted user's own password answered {why(r)}: promoting changes the role, "
         f"never the password (app/core/first_admin.py)"
     )
+
+
+# --- 17.4: a user record is its user's, or an admin's ------------------------------------------
+
+SERVICE = "app/services/users.py"
+USER_ROUTES = "app/api/v1/routes/users.py"
+
+
+def user_row(engine: Engine, user_id: int) -> Any:
+    """The stored name and email of a user, or None when the row is gone."""
+    name = stored_value(engine, "SELECT name FROM users WHERE id = :id", id=user_id)
+    email = stored_value(engine, "SELECT email FROM users WHERE id = :id", id=user_id)
+    return None if name is None else (name, email)
+
+
+def another_users_record(client: TestClient, caller: dict[str, str], target: int) -> list[Any]:
+    """GET, PUT, PATCH and DELETE of user `target`'s record with the caller's headers."""
+    path = f"{USERS}/{target}"
+    replacement = {"name": "Taken Over", "email": f"{unique('taken')}@example.com"}
+    return [
+        ("GET", client.get(path, headers=caller)),
+        ("PUT", client.put(path, json=replacement, headers=caller)),
+        ("PATCH", client.patch(path, json={"name": "Taken Over"}, headers=caller)),
+        ("DELETE", client.delete(path, headers=caller)),
+    ]
+
+
+@pytest.mark.exercise("17.4")
+def test_a_user_cannot_read_change_or_delete_another(
+    client: TestClient, own_engine: Engine
+) -> None:
+    mallory, bob = sign_up(client), sign_up(client)
+    before = user_row(own_engine, bob["id"])
+    theirs = token_of(mallory["id"], "users:write")
+    for method, r in another_users_record(client, theirs, bob["id"]):
+        assert r.status_code == 403 and body(r).get("error", {}).get("code") == "forbidden", (
+            f"{method} {USERS}/{{id}} of another user answered {why(r)}, not 403 forbidden: the "
+            f"caller is known, the record is not theirs: ensure_self_or_admin raises NotAllowed "
+            f"({SERVICE})"
+        )
+    assert user_row(own_engine, bob["id"]) == before, (
+        f"a refused request changed or deleted another user's row: call ensure_self_or_admin "
+        f"before the service changes anything ({USER_ROUTES})"
+    )
+
+
+@pytest.mark.exercise("17.4")
+def test_a_user_reads_and_changes_their_own_record(client: TestClient, own_engine: Engine) -> None:
+    user = sign_up(client)
+    mine, path = token_of(user["id"], "users:write"), f"{USERS}/{user['id']}"
+    r = client.get(path, headers=mine)
+    assert r.status_code == 200 and r.json().get("email") == user["email"], (
+        f"GET {USERS}/{{id}} of one's own record answered {why(r)}: ensure_self_or_admin lets "
+        f"the user of that id through, compared by id ({SERVICE})"
+    )
+    # PATCH changes only the fields it is sent (chapter 06), now as the user themselves.
+    r = client.patch(path, json={"name": "Renamed"}, headers=mine)
+    assert r.status_code == 200, f"PATCH {USERS}/{{id}} of one's own record answered {why(r)}"
+    assert user_row(own_engine, user["id"]) == ("Renamed", user["email"]), (
+        f"PATCH of the name stored {user_row(own_engine, user['id'])!r}: only the sent field "
+        f"changes ({SERVICE})"
+    )
+
+
+@pytest.mark.exercise("17.4")
+def test_an_admin_reads_changes_and_deletes_any_record(
+    client: TestClient, own_engine: Engine
+) -> None:
+    user = sign_up(client)
+    admin, path = token_of(1, "users:write"), f"{USERS}/{user['id']}"
+    r = client.get(path, headers=admin)
+    assert r.status_code == 200, (
+        f"GET {USERS}/{{id}} by the admin answered {why(r)}, not 200: ensure_self_or_admin lets "
+        f'admins through (caller.role == "admin", from the database) ({SERVICE})'
+    )
+    r = client.patch(path, json={"name": "Fixed By Admin"}, headers=admin)
+    assert r.status_code == 200 and user_row(own_engine, user["id"])[0] == "Fixed By Admin", (
+        f"PATCH {USERS}/{{id}} by the admin answered {why(r)} ({SERVICE})"
+    )
+    r = client.delete(path, headers=admin)
+    assert r.status_code == 204 and user_row(own_engine, user["id"]) is None, (
+        f"DELETE {USERS}/{{id}} by the admin answered {why(r)} ({SERVICE})"
+    )
+    r = client.get(path, headers=admin)
+    assert r.status_code == 404, (
+        f"GET {USERS}/{{id}} of a deleted user, by the admin, answered {why(r)}, not 404"
+    )
+
+
+@pytest.mark.exercise("17.4")
+def test_a_user_naming_nobody_is_403_and_an_admin_404(client: TestClient) -> None:
+    user = sign_up(client)
+    nobody = f"{USERS}/2147483647"
+    r = client.get(nobody, headers=token_of(user["id"]))
+    assert r.status_code == 403, (
+        f"GET {nobody} by a user answered {why(r)}, not 403: a user is refused every id but "
+        f"their own, existing or not, so the answer tells nothing about other accounts; ask "
+        f"ensure_self_or_admin before the lookup ({USER_ROUTES})"
+    )
+    r = client.get(nobody, headers=token_of(1))
+    assert r.status_code == 404, f"GET {nobody} by the admin answered {why(r)}, not 404"
+
+
+# --- the user routes: who needs which token ------------------------------------------------------
+
+
+def test_the_user_routes_need_a_token(client: TestClient, own_engine: Engine) -> None:
+    user = sign_up(client)
+    before = user_row(own_engine, user["id"])
+    path = f"{USERS}/{user['id']}"
+    calls = [
+        ("GET", USERS, {}),
+        ("GET", f"{USERS}/search", {"params": {"q": "Jot"}}),
+        ("GET", path, {}),
+        ("PUT", path, {"json": {"name": "Nobody", "email": f"{unique('no')}@example.com"}}),
+        ("PATCH", path, {"json": {"name": "Nobody"}}),
+        ("DELETE", path, {}),
+    ]
+    for method, url, kwargs in calls:
+        refused(client.request(method, url, **kwargs), f"{method} {url} without a token", DEPS)
+        forged = client.request(method, url, headers=bearer("not-a-token"), **kwargs)
+        refused(forged, f"{method} {url} with a forged token", DEPS)
+    assert user_row(own_engine, user["id"]) == before, "a request without a token changed a user"
+
+
+def test_writing_a_user_record_needs_the_users_write_scope(
+    client: TestClient, own_engine: Engine
+) -> None:
+    user = sign_up(client)
+    before = user_row(own_engine, user["id"])
+    path, narrow = f"{USERS}/{user['id']}", token_of(user["id"], "items:write")
+    writes = [
+        ("PUT", {"json": {"name": "Narrow", "email": f"{unique('narrow')}@example.com"}}),
+        ("PATCH", {"json": {"name": "Narrow"}}),
+        ("DELETE", {}),
+    ]
+    for method, kwargs in writes:
+        r = client.request(method, path, headers=narrow, **kwargs)
+        assert r.status_code == 401 and "users:write" in r.headers.get("www-authenticate", ""), (
+            f"{method} {USERS}/{{id}} with a token without users:write answered {why(r)}, "
+            f"WWW-Authenticate {r.headers.get('www-authenticate')!r}: the writes take "
+            f'Security(get_current_user, scopes=["users:write"]) ({USER_ROUTES})'
+        )
+        assert "users:write" in r.text, f"the 401 does not name the scope: {r.text[:120]}"
+    assert user_row(own_engine, user["id"]) == before, "a token without users:write changed a user"
+    r = client.get(path, headers=narrow)
+    assert r.status_code == 200, f"GET {USERS}/{{id}} needs no scope; it answered {why(r)}"
+
+
+def test_listing_and_searching_users_is_for_admins(client: TestClient) -> None:
+    user = sign_up(client)
+    for url in (USERS, f"{USERS}/search?q=Jot"):
+        r = client.get(url, headers=token_of(user["id"], "admin", "users:write"))
+        assert r.status_code == 403, (
+            f"GET {url} by a user (role 'user', even with the admin scope) answered {why(r)}, "
+            f"not 403: it lists every email; take admin: AdminUser ({USER_ROUTES})"
+        )
+        r = client.get(url, headers=token_of(1, "users:write"))
+        assert r.status_code == 401, (
+            f"GET {url} by the admin without the admin scope answered {why(r)}, not 401 "
+            f"({USER_ROUTES})"
+        )
+        r = client.get(url, headers=token_of(1, "admin"))
+        assert r.status_code == 200, f"GET {url} by the admin answered {why(r)} ({USER_ROUTES})"
+    emails = {found.get("email") for found in r.json().get("results", [])}
+    assert user["email"] in emails, f"the admin's search for 'Jot' answered {emails!r}"
+
+
+def test_signing_up_and_reading_oneself_stay_as_they_were(client: TestClient) -> None:
+    user = sign_up(client)  # POST /users with no token: 201
+    r = client.get(f"{USERS}/me", headers=token_of(user["id"]))
+    assert r.status_code == 200 and r.json().get("id") == user["id"], (
+        f"GET {USERS}/me answered {why(r)}"
+    )
+
+
+def test_a_user_cannot_take_another_users_email(client: TestClient, own_engine: Engine) -> None:
+    user, other = sign_up(client), sign_up(client)
+    mine = token_of(user["id"], "users:write")
+    r = client.put(
+        f"{USERS}/{user['id']}", json={"name": "Jot", "email": other["email"]}, headers=mine
+    )
+    assert r.status_code == 409, (
+        f"PUT of one's own record with another user's email answered {why(r)}, not 409"
+    )
+    assert user_row(own_engine, user["id"]) == ("Jot", user["email"]), (
+        "a PUT refused with 409 changed the row"
+    )
+
+
+def test_deleting_oneself_leaves_ones_items_to_nobody(
+    client: TestClient, own_engine: Engine
+) -> None:
+    user = sign_up(client)
+    token = login(client, user["email"], PASSWORD)
+    assert token.status_code == 200, f"POST {TOKEN} answered {why(token)}"
+    mine = bearer(token.json()["access_token"])
+    r = client.post(ITEMS, json={"name": unique("Kite"), "price": 4}, headers=mine)
+    assert r.status_code == 201, f"POST {ITEMS} answered {why(r)}"
+    item_id = r.json()["id"]
+    r = client.delete(f"{USERS}/{user['id']}", headers=mine)
+    assert r.status_code == 204, f"DELETE {USERS}/{{id}} of oneself answered {why(r)}, not 204"
+    assert user_row(own_engine, user["id"]) is None, "DELETE of oneself left the row"
+    owner = stored_value(own_engine, "SELECT owner_id FROM items WHERE id = :id", id=item_id)
+    left = stored_value(own_engine, "SELECT COUNT(*) FROM items WHERE id = :id", id=item_id)
+    assert left == 1 and owner is None, (
+        f"after deleting its owner, item {item_id} is {'there' if left else 'gone'} with "
+        f"owner_id {owner!r}: the items stay, owned by nobody (UserRepository.disown_items, "
+        f"app/repositories/users.py)"
+    )
+    refused(client.get(f"{USERS}/me", headers=mine), f"GET {USERS}/me of a deleted user", DEPS)
+    r = client.get(f"{ITEMS}/{item_id}")
+    assert r.status_code == 200, f"GET {ITEMS}/{{id}} of a deleted user's item answered {why(r)}"
+    r = client.get(f"{USERS}/{user['id']}", headers=token_of(1))
+    assert r.status_code == 404, f"GET {USERS}/{{id}} of a deleted user answered {why(r)}"

@@ -1,12 +1,28 @@
-"""The rules about users: who exists, signing up, changing and deleting an account."""
+"""The rules about users: who exists, signing up, changing and deleting an account, and
+whose account it is: its user's, or an admin's (chapter 17)."""
 
 from collections.abc import Sequence
 
 from app.core.passwords import new_hash
-from app.domain.errors import NotFound
+from app.domain.errors import NotAllowed, NotFound
 from app.models import User
 from app.repositories.users import UserRepository
 from app.schemas.user import Role, UserBase, UserCreate, UserUpdate
+
+
+def ensure_self_or_admin(user_id: int, caller: User) -> None:
+    """NotAllowed unless the caller is the user of that id, or an admin.
+
+    Asked before the record is looked up: a user is refused any id but their own, whether
+    it names someone or nobody, so the answer says nothing about other accounts (404 is
+    for an admin naming nobody). caller.role is the database row's (get_current_user read
+    it), never the token's: a demoted admin is refused at once.
+    """
+    if caller.role == "admin":
+        return
+    # The id: an email or a name can change (PATCH), and two users may share a name.
+    if caller.id != user_id:
+        raise NotAllowed(f"User {user_id} is not your account")
 
 
 class UserService:
@@ -66,5 +82,9 @@ class UserService:
         return user
 
     async def delete(self, user_id: int) -> None:
-        await self.users.delete(await self.get(user_id))
+        """Delete the user; their items stay in the catalogue, owned by nobody (admins'),
+        in the same transaction: the row and its items' owner go together, or neither."""
+        user = await self.get(user_id)
+        await self.users.disown_items(user_id)
+        await self.users.delete(user)
         await self.users.commit()
