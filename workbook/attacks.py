@@ -332,19 +332,21 @@ def role_through_update(w: World) -> Iterator[Outcome]:
 
 @attack
 def a_against_b(w: World) -> Iterator[Outcome]:
+    """A's everyday token on B's record and B's item: 403 (or 404); on the admins' listings of
+    every user, 401 (the token lacks the admin scope) or 403."""
     theirs = f"{USERS}/{w.b.id}"
-    for method, path, body in (
-        ("GET", theirs, None),
-        ("PUT", theirs, {"name": "Owned", "email": w.b.email}),
-        ("PATCH", theirs, {"name": "Owned"}),
-        ("DELETE", theirs, None),
-        ("GET", USERS, None),
-        ("GET", f"{USERS}/search?q=Bert", None),
-        ("PATCH", f"{ITEMS}/{w.b.item_id}", {"price": 0.01}),
-        ("DELETE", f"{ITEMS}/{w.b.item_id}", None),
+    for method, path, body, allowed in (
+        ("GET", theirs, None, {403, 404}),
+        ("PUT", theirs, {"name": "Owned", "email": w.b.email}, {403, 404}),
+        ("PATCH", theirs, {"name": "Owned"}, {403, 404}),
+        ("DELETE", theirs, None, {403, 404}),
+        ("PATCH", f"{ITEMS}/{w.b.item_id}", {"price": 0.01}, {403, 404}),
+        ("DELETE", f"{ITEMS}/{w.b.item_id}", None, {403, 404}),
+        ("GET", USERS, None, {401, 403}),
+        ("GET", f"{USERS}/search?q=Bert", None, {401, 403}),
     ):
         r = w.http.request(method, path, json=body, headers=w.a.auth)
-        yield outcome("user A against user B", r, {403, 404})
+        yield outcome("user A against user B", r, allowed)
 
 
 @attack
