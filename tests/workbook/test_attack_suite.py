@@ -70,9 +70,13 @@ def changes(before: Rows, after: Rows) -> list[str]:
 
 
 def plain_mallory(table: str, row: tuple[Any, ...]) -> bool:
-    """The user that signing up with "role": "admin" made: allowed when its role is "user"."""
+    """The user that signing up with "role": "admin" made: allowed when its role is "user";
+    and, from chapter 19 on, the welcome mail that sign-up writes to the outbox."""
     text = [str(value) for value in row]
-    return table == "users" and any(v.startswith("mallory-") for v in text) and "admin" not in text
+    mallory = any(v.startswith("mallory-") for v in text)
+    if table == "outbox":
+        return mallory and "welcome" in text
+    return table == "users" and mallory and "admin" not in text
 
 
 def attack(
