@@ -70,13 +70,14 @@ def changes(before: Rows, after: Rows) -> list[str]:
 
 
 def plain_mallory(table: str, row: tuple[Any, ...]) -> bool:
-    """The user that signing up with "role": "admin" made: allowed when its role is "user";
-    and, from chapter 19 on, the welcome mail that sign-up writes to the outbox."""
+    """The user that signing up with "role": "admin" made: allowed when its role is "user".
+    From chapter 19 on, each sign-up's welcome mail goes to the outbox after the answer, so
+    one may land after the snapshot taken before the attacks: the users table judges the
+    sign-up, and its welcome row is allowed."""
     text = [str(value) for value in row]
-    mallory = any(v.startswith("mallory-") for v in text)
     if table == "outbox":
-        return mallory and "welcome" in text
-    return table == "users" and mallory and "admin" not in text
+        return "welcome" in text
+    return table == "users" and any(v.startswith("mallory-") for v in text) and "admin" not in text
 
 
 def attack(
