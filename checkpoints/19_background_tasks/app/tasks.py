@@ -50,8 +50,8 @@ async def send_welcome(user_id: int, sessions: SessionFactory) -> None:
             await OutboxService(db).add_welcome(user_id)
     except Exception as error:
         logger.error(
-            "task send_welcome failed for user_id=%d: %s; the user is stored, run "
-            "send_welcome(%d) again to write their welcome mail",
+            "task send_welcome failed for user_id=%d: %s; the sign-up is committed, its "
+            "welcome mail is not: run send_welcome(%d) again",
             user_id,
             type(error).__name__,
             user_id,
