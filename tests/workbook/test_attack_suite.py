@@ -70,8 +70,13 @@ def changes(before: Rows, after: Rows) -> list[str]:
 
 
 def plain_mallory(table: str, row: tuple[Any, ...]) -> bool:
-    """The user that signing up with "role": "admin" made: allowed when its role is "user"."""
+    """The user that signing up with "role": "admin" made: allowed when its role is "user".
+    From chapter 19 on, each sign-up's welcome mail goes to the outbox after the answer, so
+    one may land after the snapshot taken before the attacks: the users table judges the
+    sign-up, and its welcome row is allowed."""
     text = [str(value) for value in row]
+    if table == "outbox":
+        return "welcome" in text
     return table == "users" and any(v.startswith("mallory-") for v in text) and "admin" not in text
 
 
