@@ -22,7 +22,7 @@ WORKSPACE_DIR = Path(__file__).resolve().parents[2]
 ENVIRONMENTS = ("development", "production")
 # How to make a key, as the refusal says it.
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-# Keys that tutorials, the guide (sections 16 and 21) and FastAPI's own docs print: whoever
+# Keys that tutorials, the guide (sections 15, 16 and 21) and FastAPI's docs print: whoever
 # has read them can sign tokens for a server that kept one. Compared lower-cased.
 KNOWN_DEFAULT_KEYS = frozenset(
     {
