@@ -535,7 +535,10 @@ def strict_server(app_dir: Path) -> Iterator[LiveServer]:
     saved = {name: os.environ.get(name) for name in strict}
     os.environ.update(strict)
     try:
-        server = LiveServer(app_dir).start()
+        # --forwarded-allow-ips= (empty): uvicorn trusts X-Forwarded-For from no proxy, where
+        # by default it trusts 127.0.0.1, the address of these tests: a spoofed header then
+        # shows whether the app reads it itself.
+        server = LiveServer(app_dir, "app.main:app", "--forwarded-allow-ips=").start()
     finally:
         for name, value in saved.items():
             if value is None:
@@ -606,13 +609,19 @@ def test_too_many_failed_logins_answer_429_over_http(strict_server: LiveServer) 
         f"the 429's Retry-After is {retry!r}: whole seconds, 1 to LOGIN_WINDOW_SECONDS ({SECURITY})"
     )
     assert not missing_headers(r), f"the 429 lacks {missing_headers(r)} ({HEADERS_FILE})"
-    # 3 failures from this client so far: 2 more for other accounts reach its limit of 5.
+    # 3 failures from this client so far: 2 more for other accounts reach its limit of 5,
+    # each claiming another address in X-Forwarded-For, which no proxy vouches for here.
     for n in range(2):
-        strict_server.post(TOKEN, data={"username": f"nobody{n}@example.com", "password": "x"})
-    r = strict_server.post(TOKEN, data=ALICE)
+        strict_server.post(
+            TOKEN,
+            data={"username": f"nobody{n}@example.com", "password": "x"},
+            headers={"X-Forwarded-For": f"203.0.113.{n + 1}"},
+        )
+    r = strict_server.post(TOKEN, data=ALICE, headers={"X-Forwarded-For": "203.0.113.9"})
     assert r.status_code == 429, (
-        f"a login from a client with 5 failures (LOGIN_MAX_FAILURES_PER_CLIENT=5) answered "
-        f"{why(r)}: count failures per client too ({THROTTLE_FILE})"
+        f"a login from a client with 5 failures (LOGIN_MAX_FAILURES_PER_CLIENT=5), each with "
+        f"a new X-Forwarded-For, answered {why(r)}: count failures per request.client.host, "
+        f"never per a header the client writes ({SECURITY}, {THROTTLE_FILE})"
     )
 
 

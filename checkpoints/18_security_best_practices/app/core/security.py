@@ -62,6 +62,7 @@ def client_address(request: Request) -> str:
     Behind a proxy every request comes from the proxy's address: run uvicorn with
     --proxy-headers --forwarded-allow-ips=<the proxy's address>, and it reads the client's
     from X-Forwarded-For, from that proxy only. Never read X-Forwarded-For here yourself:
-    any client can send one, with a new address at every guess.
+    any client can send one, with a new address at every guess. (uvicorn trusts it from
+    127.0.0.1 and ::1 by default, FORWARDED_ALLOW_IPS: without a local proxy, say so.)
     """
     return request.client.host if request.client else "unknown"
