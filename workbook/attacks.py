@@ -538,16 +538,22 @@ def brute_force(w: World) -> Iterator[Outcome]:
 
 @attack
 def spraying(w: World) -> Iterator[Outcome]:
-    """One client, a new account each time: the per-client limit stops it."""
+    """One client, a new account each time, claiming a new address in X-Forwarded-For each
+    time: the per-client limit stops it (the server trusts no proxy, as in production when
+    no proxy sits in front of it)."""
     last = None
     for attempt in range(w.settings.max_failures_per_client + 1):
-        last = login(w.http, f"nobody-{attempt}@example.com", "password123")
+        spoofed = {"X-Forwarded-For": f"203.0.113.{attempt + 1}"}
+        last = w.http.post(
+            TOKEN,
+            data={"username": f"nobody-{attempt}@example.com", "password": "password123"},
+            headers=spoofed,
+        )
         if last.status_code == 429:
             break
     assert last is not None
-    yield outcome(
-        "password spraying", last, {429}, _waits(last), f" (after {attempt + 1} accounts)"
-    )
+    note = f" (after {attempt + 1} accounts, each from a spoofed address)"
+    yield outcome("password spraying", last, {429}, _waits(last), note)
 
 
 def _waits(r: httpx.Response) -> bool:

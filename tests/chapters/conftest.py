@@ -29,6 +29,11 @@ from workbook.server import LiveServer
 # 0.25 s, through the setting the app reads (app/core/config.py), never by patching the
 # hasher. A live server started by a test inherits it. An app before chapter 16 ignores it.
 os.environ.setdefault("BCRYPT_ROUNDS", "4")
+# Login throttling (chapter 18) counts failed logins per account and per client: every test
+# of a check shares one process, and TestClient's client is always "testclient", so the
+# limits are out of reach here. Chapter 18's own tests start a server with low ones.
+os.environ.setdefault("LOGIN_MAX_FAILURES", "1000000")
+os.environ.setdefault("LOGIN_MAX_FAILURES_PER_CLIENT", "1000000")
 
 if TYPE_CHECKING:  # SQLAlchemy loads only in checks that use a database (0.3 s)
     from sqlalchemy import Engine

@@ -105,7 +105,11 @@ def attack(
         "BCRYPT_ROUNDS": "4",
     }.items():
         monkeypatch.setenv(name, value)
-    with LiveServer(app_dir) as server, attacks.client(server.url) as (http, seen):
+    # No proxy in front: uvicorn must not take the client's address from X-Forwarded-For.
+    with (
+        LiveServer(app_dir, "app.main:app", "--no-proxy-headers") as server,
+        attacks.client(server.url) as (http, seen),
+    ):
         world = attacks.make_world(http, seen, settings)
         before = read_database(database_url)
         outcomes = attacks.attack_all(world)

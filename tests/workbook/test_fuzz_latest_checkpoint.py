@@ -33,6 +33,10 @@ def _fuzz(app_dir: Path, database_url: str, database: str, monkeypatch: pytest.M
     # Chapter 17 makes this admin at startup; the hooks log in as it for the admin routes.
     monkeypatch.setenv("FIRST_ADMIN_EMAIL", "fuzz-admin@example.com")
     monkeypatch.setenv("FIRST_ADMIN_PASSWORD", "fuzz-admin-password-1")
+    # Chapter 18 throttles failed logins per account and per client: the fuzzer fails logins
+    # by the hundred, from one address, and must still reach every route behind a login.
+    monkeypatch.setenv("LOGIN_MAX_FAILURES", "1000000")
+    monkeypatch.setenv("LOGIN_MAX_FAILURES_PER_CLIENT", "1000000")
     with LiveServer(app_dir) as server:
         fuzzed = fuzz.run(server.url)
         log = server.log()

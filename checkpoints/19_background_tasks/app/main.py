@@ -3,7 +3,9 @@
 main.py builds the app from the settings and its lifespan (what runs at startup
 and at shutdown), registers the middleware and the exception handlers, and
 includes the routers. New routes go into route modules under app/api/; only the
-welcome routes of chapters 01 and 02 live here.
+welcome routes of chapters 01 and 02 live here. Since chapter 18 it refuses to start
+with settings that are unsafe (app/core/config.py), and wraps every answer in the
+security headers.
 """
 
 import platform
@@ -13,12 +15,20 @@ from fastapi_offline import FastAPIOffline
 
 from app.api.v1.router import api_router
 from app.api.v1.routes import health
-from app.core.config import settings
+from app.core.config import refuse_unsafe_settings, settings
+from app.core.cors import EnvelopeCORSMiddleware
 from app.core.errors import register_exception_handlers
+from app.core.hosts import TrustedHostsMiddleware
 from app.core.lifespan import lifespan
 from app.core.limits import BodyLimitMiddleware
 from app.core.middleware import log_requests
+from app.core.security_headers import add_security_headers
 from app.schemas.error import ERROR_RESPONSES
+
+# Before anything is served: a production start with a weak SECRET_KEY, "*" in CORS_ORIGINS
+# or TRUSTED_HOSTS (and a few more) stops here, with the reasons and the fix on stderr.
+refuse_unsafe_settings(settings)
+
 
 # FastAPIOffline: FastAPI whose /docs and /redoc serve their scripts from the app, no CDN.
 # responses=: the docs of every route show the error envelope for 4XX and 5XX answers.
@@ -37,6 +47,26 @@ app.add_middleware(BodyLimitMiddleware)
 
 # Wraps every request: routing, validation and the routes, 404s and 422s included.
 app.middleware("http")(log_requests)
+
+# Added last, so outside the two above (each add_middleware wraps the ones before it).
+# CORS: the browser origins listed in CORS_ORIGINS, and no other, may call the API with
+# credentials; the answers of the body limit and of every error carry its headers too.
+app.add_middleware(
+    EnvelopeCORSMiddleware,
+    allow_origins=list(settings.CORS_ORIGINS),
+    allow_credentials=True,
+    allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    allow_headers=["Authorization", "Content-Type"],
+    # Readable by the page's script: a 429's Retry-After is not among the headers a
+    # browser shows a cross-origin script by default.
+    expose_headers=["Retry-After"],
+    max_age=600,
+)
+# The outermost of ours: a request for a Host not in TRUSTED_HOSTS goes no further (400).
+app.add_middleware(TrustedHostsMiddleware, allowed_hosts=settings.TRUSTED_HOSTS)
+
+# Around everything, Starlette's own 500s included: the security headers on every answer.
+add_security_headers(app, hsts=settings.is_production)
 
 # Every error, whoever raises it, answers {"error": {"code", "message", "details"}}.
 register_exception_handlers(app)

@@ -66,6 +66,13 @@ class UnsupportedMediaTypeError(AppError):
     code = "unsupported_media_type"
 
 
+class TooManyRequestsError(AppError):
+    """429: not now; the Retry-After header says in how many seconds (chapter 18)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "too_many_requests"
+
+
 # The one place where the rules meet HTTP: each domain error, and the app error it
 # answers as. A domain error missing here is a bug, and answers 500.
 DOMAIN_ERRORS: dict[type[DomainError], type[AppError]] = {

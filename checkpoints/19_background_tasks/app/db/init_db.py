@@ -1,8 +1,14 @@
-"""The first rows of an empty database: the two users and the 25 items of the earlier chapters."""
+"""The first rows of an empty database: the two users and the 25 items of the earlier chapters.
+
+Demo data, for development only: Alice is an admin whose password is in this file, for
+anyone to read. In production (ENVIRONMENT=production) nothing is seeded: the first admin
+comes from FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD (app/core/first_admin.py).
+"""
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.config import settings
 from app.core.passwords import hash_password
 from app.models import Item, User
 
@@ -27,7 +33,12 @@ def seed_items() -> list[Item]:
 
 
 async def seed(db: AsyncSession) -> None:
-    """Insert the seed rows into each table that is empty; leave a table with rows alone."""
+    """Insert the seed rows into each table that is empty; leave a table with rows alone.
+
+    Nothing at all in production: no demo user, no demo catalogue.
+    """
+    if settings.is_production:
+        return
     if not await db.scalar(select(func.count()).select_from(User)):
         db.add_all(
             [
