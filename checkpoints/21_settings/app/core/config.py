@@ -215,7 +215,9 @@ def settings_errors(error: ValidationError) -> list[str]:
             continue  # a default that waits for another setting, itself wrong: named already
         name = str(problem["loc"][0]) if problem["loc"] else "a setting"
         wanted = what_is_wanted(name, f"valid ({problem['msg']})")
-        got = "" if name in SECRETS else f" (got {problem['input']!r})"
+        shown = repr(problem["input"])
+        shown = shown if len(shown) <= 60 else f"{shown[:56]}...{shown[-1]}"
+        got = "" if name in SECRETS else f" (got {shown})"
         lines.append(f"{name} must be {wanted}{got}")
     return lines
 
