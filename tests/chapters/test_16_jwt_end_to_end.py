@@ -38,6 +38,12 @@ def settings() -> Any:
     return import_app_module("app.core.config").settings
 
 
+def secret_key() -> str:
+    """settings.SECRET_KEY as text: a str up to chapter 20, a SecretStr from chapter 21 on."""
+    key = settings().SECRET_KEY
+    return str(key.get_secret_value() if hasattr(key, "get_secret_value") else key)
+
+
 def jwt_module() -> Any:
     found = import_app_module("app.core.jwt_tokens")
     for name in ("create_access_token", "decode_access_token"):
@@ -74,7 +80,7 @@ def forged(kind: str) -> str:
     """A token for Alice (id 1) that the app must refuse, made the way an attacker would."""
     from jose import jwt
 
-    key = settings().SECRET_KEY
+    key = secret_key()
     if kind == "expired":
         return str(jwt.encode(claims_for(1, seconds=-60), key, algorithm="HS256"))
     if kind == "another key":
@@ -409,7 +415,7 @@ def test_system_routes_take_the_jwt(client: TestClient) -> None:
 
 
 def test_the_secret_key_is_not_a_guess() -> None:
-    key = settings().SECRET_KEY
+    key = secret_key()
     assert len(key) >= 32 and key not in {"CHANGE_ME", "secret"}, (
         "settings.SECRET_KEY is short or guessable: SECRET_KEY from the environment, else "
         "secrets.token_urlsafe(32) (app/core/config.py)"
