@@ -46,7 +46,7 @@ class OrderLine(Base):
     item_id: Mapped[int] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(String(100))  # as long as an item's name (ItemBase)
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
-    quantity: Mapped[int]
+    quantity: Mapped[int]  # 1 to 5000: the lines of one item are merged (OrderCreate)
     line_total_cents: Mapped[int] = mapped_column(BigInteger)
 
     order: Mapped[Order] = relationship(back_populates="lines")

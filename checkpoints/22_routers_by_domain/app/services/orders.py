@@ -48,21 +48,22 @@ class OrderService:
 
     async def place_order(self, data: OrderCreate, user: User) -> Order:
         """A new order of the user's, priced from the catalogue; NotFound for a missing item."""
-        found = await self.orders.items_by_id(line.item_id for line in data.lines)
+        wanted = data.quantities()  # one quantity per item: duplicate lines added up
+        found = await self.orders.items_by_id(wanted)
         order = Order(user_id=user.id, created_at=datetime.now(UTC), total_cents=0)
-        for wanted in data.lines:
-            item = found.get(wanted.item_id)
+        for item_id, quantity in wanted.items():
+            item = found.get(item_id)
             if item is None:
-                raise NotFound(f"Item {wanted.item_id} not found")
+                raise NotFound(f"Item {item_id} not found")
             # Copied now: the line keeps this name and this price whatever the item becomes.
             unit = unit_price_cents(item)
             order.lines.append(
                 OrderLine(
-                    item_id=wanted.item_id,
+                    item_id=item_id,
                     name=item.name,
-                    quantity=wanted.quantity,
+                    quantity=quantity,
                     unit_price_cents=unit,
-                    line_total_cents=unit * wanted.quantity,
+                    line_total_cents=unit * quantity,
                 )
             )
         # A sum of ints: exact, whatever the number of lines.
