@@ -1,7 +1,8 @@
 """The attack suite: what an attacker tries against the app, from chapter 18's checkpoint on.
 
 `make_world` sets up a small world over HTTP (an admin, two users A and B
-with an item each, a victim for brute force, a user deleted since their login),
+with an item each, and from chapter 22 on an order of B's, a victim for brute force,
+a user deleted since their login),
 then `attack_all` runs every attack in ATTACKS and answers one Outcome per request: what was
 tried, the statuses that would be right, and what the app answered. The test
 (tests/workbook/test_attack_suite.py) starts the server, reads the database
@@ -34,6 +35,7 @@ TOKEN = f"{API}/auth/token"
 USERS = f"{API}/users"
 ITEMS = f"{API}/items"
 ME = f"{USERS}/me"
+ORDERS = f"{API}/orders"  # chapter 22 on
 
 # A bcrypt hash as passlib writes it: $2b$, the cost, 53 characters of bcrypt's base64.
 BCRYPT_HASH = re.compile(r"\$2[abxy]\$\d{2}\$[./A-Za-z0-9]{53}")
@@ -85,6 +87,7 @@ class Actor:
     password: str
     token: str = ""
     item_id: int = 0
+    order_id: int = 0  # 0: the app has no orders (before chapter 22)
 
     @property
     def auth(self) -> dict[str, str]:
@@ -147,6 +150,11 @@ def make_world(http: httpx.Client, seen: list[httpx.Response], settings: Setting
         item = {"name": f"{actor.email} lamp", "price": 12.5}
         r = _expect(http.post(ITEMS, json=item, headers=actor.auth), 201, "adding an item")
         actor.item_id = r.json()["id"]
+    # From chapter 22 on, B orders their own item: the order A must not read.
+    if http.get(f"{ORDERS}/limits", headers=b.auth).status_code == 200:
+        lines = [{"item_id": b.item_id, "quantity": 2}]
+        r = _expect(http.post(ORDERS, json={"lines": lines}, headers=b.auth), 201, "B ordering")
+        b.order_id = r.json()["id"]
     victim = sign_up(http, "Vera", "vera-password-1")
     deleted = sign_up(http, "Dora", "dora-password-1")
     _expect(
@@ -347,6 +355,38 @@ def a_against_b(w: World) -> Iterator[Outcome]:
     ):
         r = w.http.request(method, path, json=body, headers=w.a.auth)
         yield outcome("user A against user B", r, allowed)
+
+
+@attack
+def orders_of_others(w: World) -> Iterator[Outcome]:
+    """A's everyday token on B's order: 403 (or 404); A's listing shows none of B's orders.
+    Nothing to try on an app without orders (before chapter 22)."""
+    if not w.b.order_id:
+        return
+    r = w.http.get(f"{ORDERS}/{w.b.order_id}", headers=w.a.auth)
+    yield outcome("user A reading B's order", r, {403, 404})
+    r = w.http.get(ORDERS, params={"size": 100}, headers=w.a.auth)
+    listed = r.json().get("orders", []) if r.status_code == 200 else []
+    hidden = all(order.get("id") != w.b.order_id for order in listed)
+    yield outcome("user A reading B's order", r, {200}, hidden, " (A's listing shows B's order)")
+
+
+@attack
+def client_priced_order(w: World) -> Iterator[Outcome]:
+    """An order that names its own price or total, or a quantity out of bounds: 422, and
+    nothing stored (the test compares the database). Before chapter 22, nothing to try."""
+    if not w.b.order_id:
+        return
+    line = {"item_id": w.a.item_id, "quantity": 1}
+    for body, note in (
+        ({"lines": [line], "total": "0.01"}, "a total of 0.01"),
+        ({"lines": [{**line, "price": 0.01}]}, "a price of 0.01"),
+        ({"lines": [{**line, "unit_price": "0.01"}]}, "a unit price of 0.01"),
+        ({"lines": [{**line, "quantity": -5}]}, "a quantity of -5"),
+        ({"lines": [{**line, "quantity": 101}]}, "a quantity of 101"),
+    ):
+        r = w.http.post(ORDERS, json=body, headers=w.a.auth)
+        yield outcome("client-priced order", r, {422}, note=f" ({note})")
 
 
 @attack
