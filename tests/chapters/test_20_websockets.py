@@ -76,7 +76,7 @@ def protocols(token: str) -> list[str]:
     return ["bearer", token]
 
 
-def receive(ws: Any, seconds: float = 3.0) -> dict[str, Any]:
+def receive(ws: Any, seconds: float = 5.0) -> dict[str, Any]:
     """The next ASGI message the app sent to the in-process socket, within `seconds`."""
 
     async def next_message() -> Any:
@@ -383,7 +383,7 @@ def run(coroutine: Any, seconds: float = 5.0) -> tuple[Any, float]:
         result = asyncio.run(bounded())
     except TimeoutError:
         pytest.fail(
-            f"a broadcast was still waiting after {seconds:.0f} s: one client stalled the room"
+            f"still waiting after {seconds:.0f} s: a client that never reads stalled the send"
         )
     return result, time.perf_counter() - start
 
@@ -438,34 +438,34 @@ def test_a_broadcast_goes_to_its_room_only() -> None:
 
 @pytest.mark.exercise("20.1", "20.2")
 def test_a_slow_client_is_dropped_without_stalling_the_room() -> None:
-    manager = new_manager(send_timeout=0.3)
+    manager = new_manager(send_timeout=0.5)
     fast, slow = FakeSocket(), FakeSocket("slow")
     manager.connect("room", fast)
     manager.connect("room", slow)
     _, took = run(manager.broadcast("room", {"n": 1}))
     assert fast.sent == [{"n": 1}], f"the fast client got {fast.sent} beside a slow one"
-    assert took < 1.5, (
+    assert took < 2.0, (
         f"a broadcast took {took:.1f} s with a client that never reads, and a send timeout of "
-        f"0.3 s: send with asyncio.wait_for (send_with_timeout in {MANAGER_FILE})"
+        f"0.5 s: send with asyncio.wait_for (send_with_timeout in {MANAGER_FILE})"
     )
     assert manager.members("room") == 1 and slow.closed_with is not None, (
         f"the slow client is still a member ({manager.members('room')} members), or was not "
         f"closed: a broadcast drops and closes each client that did not take the message"
     )
     _, took = run(manager.broadcast("room", {"n": 2}))
-    assert took < 0.25 and fast.sent == [{"n": 1}, {"n": 2}], (
+    assert took < 0.45 and fast.sent == [{"n": 1}, {"n": 2}], (
         f"the next broadcast took {took:.2f} s: the slow client should be gone ({MANAGER_FILE})"
     )
 
 
 @pytest.mark.exercise("20.1", "20.2")
 def test_slow_clients_are_waited_for_at_once_not_one_after_another() -> None:
-    manager = new_manager(send_timeout=0.3)
+    manager = new_manager(send_timeout=0.4)
     for _ in range(4):
         manager.connect("room", FakeSocket("slow"))
     _, took = run(manager.broadcast("room", {"n": 1}))
-    assert took < 0.9, (
-        f"a broadcast to 4 slow clients took {took:.1f} s with a timeout of 0.3 s: send to all "
+    assert took < 1.2, (
+        f"a broadcast to 4 slow clients took {took:.1f} s with a timeout of 0.4 s: send to all "
         f"at once (asyncio.gather), not one await after another ({MANAGER_FILE})"
     )
     assert manager.members("room") == 0, f"{manager.members('room')} slow client(s) kept"
