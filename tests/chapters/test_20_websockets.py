@@ -444,7 +444,8 @@ def test_a_slow_client_is_dropped_without_stalling_the_room() -> None:
     manager.connect("room", slow)
     _, took = run(manager.broadcast("room", {"n": 1}))
     assert fast.sent == [{"n": 1}], f"the fast client got {fast.sent} beside a slow one"
-    assert took < 2.0, (
+    # Without a timeout the broadcast would wait the whole 5 s of run(): 4 s is a wide margin.
+    assert took < 4.0, (
         f"a broadcast took {took:.1f} s with a client that never reads, and a send timeout of "
         f"0.5 s: send with asyncio.wait_for (send_with_timeout in {MANAGER_FILE})"
     )
@@ -452,20 +453,21 @@ def test_a_slow_client_is_dropped_without_stalling_the_room() -> None:
         f"the slow client is still a member ({manager.members('room')} members), or was not "
         f"closed: a broadcast drops and closes each client that did not take the message"
     )
-    _, took = run(manager.broadcast("room", {"n": 2}))
-    assert took < 0.45 and fast.sent == [{"n": 1}, {"n": 2}], (
-        f"the next broadcast took {took:.2f} s: the slow client should be gone ({MANAGER_FILE})"
+    run(manager.broadcast("room", {"n": 2}))
+    assert fast.sent == [{"n": 1}, {"n": 2}], (
+        f"after the slow client was dropped, the fast one got {fast.sent} ({MANAGER_FILE})"
     )
 
 
 @pytest.mark.exercise("20.1", "20.2")
 def test_slow_clients_are_waited_for_at_once_not_one_after_another() -> None:
-    manager = new_manager(send_timeout=0.4)
-    for _ in range(4):
+    # At once: about one timeout, 0.3 s; one after another: 8 of them, 2.4 s.
+    manager = new_manager(send_timeout=0.3)
+    for _ in range(8):
         manager.connect("room", FakeSocket("slow"))
     _, took = run(manager.broadcast("room", {"n": 1}))
-    assert took < 1.2, (
-        f"a broadcast to 4 slow clients took {took:.1f} s with a timeout of 0.4 s: send to all "
+    assert took < 1.5, (
+        f"a broadcast to 8 slow clients took {took:.1f} s with a timeout of 0.3 s: send to all "
         f"at once (asyncio.gather), not one await after another ({MANAGER_FILE})"
     )
     assert manager.members("room") == 0, f"{manager.members('room')} slow client(s) kept"
@@ -503,7 +505,7 @@ def test_send_with_timeout_says_whether_the_message_went() -> None:
                 f"it answers False for any error or timeout ({MANAGER_FILE})"
             )
         outcomes.append(went)
-        assert took < 1, f"send_with_timeout(..., 0.2) to a {behaviour!r} client took {took:.1f} s"
+        assert took < 3, f"send_with_timeout(..., 0.2) to a {behaviour!r} client took {took:.1f} s"
     assert outcomes == [True, False, False, False], (
         f"send_with_timeout answered {outcomes} for a client that reads, one that never does, "
         f"a closed one and a reset one: [True, False, False, False] ({MANAGER_FILE})"
