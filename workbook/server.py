@@ -20,10 +20,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection
+from websockets.sync.client import connect as websocket_connect
+from websockets.typing import Subprotocol
 
 from . import forkserver
 from .errors import WorkbookError
@@ -193,11 +198,109 @@ class LiveServer:
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, **kwargs)
 
+    def websocket(
+        self, path: str, subprotocols: Sequence[str] = (), timeout: float = 5
+    ) -> WebSocketClient:
+        """A WebSocket to ``path`` on this server (``ws://``), opened before it returns.
+
+        A handshake the app refuses (it closed before accepting) raises WebSocketRefused.
+        """
+        return WebSocketClient.open(
+            f"ws://127.0.0.1:{self.port}{path}", subprotocols=subprotocols, timeout=timeout
+        )
+
     def __enter__(self) -> LiveServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class WebSocketRefused(WorkbookError):
+    """The server answered the WebSocket handshake with an HTTP status, not a WebSocket."""
+
+    def __init__(self, url: str, status: int) -> None:
+        super().__init__(f"the server refused the WebSocket handshake of {url}: HTTP {status}")
+        self.status = status
+
+
+class WebSocketClient:
+    """A small synchronous WebSocket client (the ``websockets`` package's), for notebooks
+    and tests: text in, text out, and after the server closes, its close code and reason."""
+
+    def __init__(self, connection: ClientConnection, timeout: float = 5) -> None:
+        self.connection = connection
+        self.timeout = timeout
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    @classmethod
+    def open(
+        cls, url: str, subprotocols: Sequence[str] = (), timeout: float = 5
+    ) -> WebSocketClient:
+        try:
+            connection = websocket_connect(
+                url,
+                subprotocols=[Subprotocol(name) for name in subprotocols] or None,
+                open_timeout=timeout,
+                close_timeout=timeout,
+                proxy=None,  # 127.0.0.1: never through an HTTP(S)_PROXY of the environment
+                compression=None,
+                legacy=True,  # connected when it returns, not a context manager to enter
+            )
+        except InvalidStatus as error:
+            raise WebSocketRefused(url, error.response.status_code) from None
+        assert isinstance(connection, ClientConnection)  # legacy=True: never a reconnect
+        return cls(connection, timeout)
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The subprotocol the server accepted (None: it accepted none)."""
+        return self.connection.subprotocol
+
+    def send(self, message: str | bytes) -> None:
+        """Send a text message (a str) or a binary one (bytes)."""
+        self.connection.send(message)
+
+    def receive(self, timeout: float | None = None) -> str | None:
+        """The next message, as text; None once the server has closed (see ``ended``).
+
+        TimeoutError when nothing arrives within ``timeout`` seconds (default: the client's).
+        """
+        try:
+            message = self.connection.recv(timeout=self.timeout if timeout is None else timeout)
+        except ConnectionClosed as closed:
+            self._closed(closed)
+            return None
+        return message if isinstance(message, str) else message.decode(errors="replace")
+
+    def receive_json(self, timeout: float | None = None) -> Any:
+        """The next message, parsed as JSON; None once the server has closed."""
+        message = self.receive(timeout)
+        return None if message is None else json.loads(message)
+
+    @property
+    def ended(self) -> str:
+        """How the server ended the connection, on one line: "closed: 1009 (reason)"."""
+        if self.close_code is None:
+            return "still open"
+        reason = f" ({self.close_reason})" if self.close_reason else ""
+        return f"closed: {self.close_code}{reason}"
+
+    def _closed(self, closed: ConnectionClosed) -> None:
+        frame = closed.rcvd
+        self.close_code = frame.code if frame is not None else 1006  # 1006: no close frame
+        self.close_reason = frame.reason if frame is not None else ""
+
+    def close(self) -> None:
+        """Close from this side (code 1000); the server's endpoint sees a disconnect."""
+        self.connection.close()
+
+    def __enter__(self) -> WebSocketClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def describe(response: httpx.Response, headers: tuple[str, ...] = ()) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from workbook.errors import WorkbookError
-from workbook.server import LiveServer, describe
+from workbook.server import LiveServer, WebSocketRefused, describe
 
 
 def app_folder(tmp_path: Path, main: str) -> Path:
@@ -32,3 +32,39 @@ def test_an_app_that_does_not_import_is_reported_with_its_error(tmp_path: Path) 
     folder = app_folder(tmp_path, "raise RuntimeError('broken on purpose')\n")
     with pytest.raises(WorkbookError, match="broken on purpose"):
         LiveServer(folder).start()
+
+
+WEBSOCKET_APP = """
+from fastapi import FastAPI, WebSocket
+
+app = FastAPI()
+
+
+@app.websocket("/echo")
+async def echo(websocket: WebSocket) -> None:
+    offered = websocket.scope.get("subprotocols", [])
+    await websocket.accept(subprotocol=offered[0] if offered else None)
+    text = await websocket.receive_text()
+    await websocket.send_text(f"echo: {text}")
+    await websocket.close(4000, "done")
+
+
+@app.websocket("/closed")
+async def closed(websocket: WebSocket) -> None:
+    await websocket.close(1008)
+"""
+
+
+def test_live_server_opens_a_websocket_and_says_how_it_ended(tmp_path: Path) -> None:
+    with LiveServer(app_folder(tmp_path, WEBSOCKET_APP)) as server:
+        with server.websocket("/echo", ["bearer", "a.b-c_d"]) as ws:
+            assert ws.subprotocol == "bearer" and ws.ended == "still open"
+            ws.send("hi")
+            assert ws.receive() == "echo: hi"
+            assert ws.receive() is None, "a closed connection receives None"
+            assert (ws.close_code, ws.ended) == (4000, "closed: 4000 (done)")
+        with pytest.raises(WebSocketRefused, match="HTTP 403") as refused:
+            server.websocket("/closed")
+        assert refused.value.status == 403
+        with server.websocket("/echo") as ws, pytest.raises(TimeoutError):
+            ws.receive(timeout=0.2)

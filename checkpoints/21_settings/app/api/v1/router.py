@@ -5,7 +5,7 @@ main.py mounts it under settings.API_V1_PREFIX; route modules never repeat that 
 
 from fastapi import APIRouter
 
-from app.api.v1.routes import admin, auth, echo, files, health, items, session, system, users
+from app.api.v1.routes import admin, auth, chat, echo, files, health, items, session, system, users
 
 api_router = APIRouter()
 api_router.include_router(health.router)
@@ -17,3 +17,4 @@ api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(system.router)
 api_router.include_router(admin.router)
+api_router.include_router(chat.router)

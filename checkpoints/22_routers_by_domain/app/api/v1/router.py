@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from app.api.v1.routes import (
     admin,
     auth,
+    chat,
     echo,
     files,
     health,
@@ -31,4 +32,5 @@ api_router.include_router(files.router)
 api_router.include_router(auth.router)
 api_router.include_router(system.router)
 api_router.include_router(admin.router)
+api_router.include_router(chat.router)
 api_router.include_router(orders.router)
