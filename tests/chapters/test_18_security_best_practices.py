@@ -707,6 +707,17 @@ def uvicorn_with(app_dir: Path, tmp_path: Path, **variables: str) -> subprocess.
     )
 
 
+def refusal_of(process: subprocess.Popen[bytes], case: str, fix_in: str) -> str:
+    """What a server that must refuse to start printed on stderr; a failure if it served."""
+    try:
+        _, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"uvicorn with {case} started and served: refuse it ({fix_in})")
+    return stderr.decode(errors="replace")
+
+
 REFUSED = {
     "SECRET_KEY unset": ({"TRUSTED_HOSTS": "127.0.0.1"}, "SECRET_KEY"),
     "SECRET_KEY CHANGE_ME": (
@@ -728,14 +739,8 @@ def test_production_refuses_to_start_with_unsafe_settings(app_dir: Path, tmp_pat
         for case, (variables, _) in REFUSED.items()
     }
     for case, process in started.items():
-        try:
-            _, stderr = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            pytest.fail(f"production with {case} started and served: refuse it ({CONFIG})")
+        text = refusal_of(process, f"production and {case}", CONFIG)
         named = REFUSED[case][1]
-        text = stderr.decode(errors="replace")
         assert process.returncode != 0 and named in text and "Traceback" not in text, (
             f"production with {case} exited {process.returncode} and printed {text[-300:]!r}: "
             f"refuse to start with one clear line naming {named} (refuse_unsafe_settings, "

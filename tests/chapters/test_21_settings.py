@@ -23,7 +23,7 @@ from conftest import import_app_module, said, stored_value, unique, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from test_18_security_best_practices import uvicorn_with
+from test_18_security_best_practices import refusal_of, uvicorn_with
 
 from workbook.server import LiveServer
 
@@ -568,13 +568,7 @@ def test_a_wrong_value_stops_the_server_with_its_name(app_dir: Path, tmp_path: P
         case: uvicorn_with(app_dir, tmp_path, **variables) for case, (variables, _) in STOPS.items()
     }
     for case, process in started.items():
-        try:
-            _, stderr = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
-            pytest.fail(f"uvicorn with {case} started and served: refuse it ({CONFIG})")
-        text = stderr.decode(errors="replace")
+        text = refusal_of(process, case, CONFIG)
         line = STOPS[case][1]
         assert process.returncode != 0 and line in text and "Traceback" not in text, (
             f"uvicorn with {case} exited {process.returncode} and printed {text[-300:]!r}: stop "
