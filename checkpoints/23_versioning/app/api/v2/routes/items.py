@@ -40,8 +40,6 @@ async def list_items_v2(
     )
 
 
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(UnauthorizedError))
 async def create_item_v2(
     items: ItemServiceDep, user: ItemWriter, item_in: ItemV2Create
