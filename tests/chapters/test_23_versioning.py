@@ -330,6 +330,16 @@ def test_the_v1_dates_are_settings_bounded_and_ordered() -> None:
     )
 
 
+def test_a_nul_in_the_login_form_is_a_422_in_both_versions(client: TestClient) -> None:
+    for version in (V1, V2):
+        form = {"username": "nul\x00@example.com", "password": "whatever-1"}
+        r = client.post(f"{version}/auth/token", data=form)
+        assert r.status_code == 422, (
+            f"POST {version}/auth/token with a NUL in the username answered {why(r)}: "
+            f"PostgreSQL cannot hold a NUL; username is a NoNulStr (app/schemas/token.py)"
+        )
+
+
 # --- the recorded v1 client ----------------------------------------------------------------
 
 

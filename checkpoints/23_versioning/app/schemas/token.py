@@ -8,16 +8,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.schemas.text import NoNulStr
+
 
 class PasswordForm(BaseModel):
     """The form of POST /auth/token. OAuth2 calls the login `username`: here, the email.
 
     FastAPI's OAuth2PasswordRequestForm reads the same fields, with no length limit:
-    this model bounds each one.
+    this model bounds each one. Since chapter 23 the username is a NoNulStr: it reaches
+    a query (the user by email), and PostgreSQL cannot hold a NUL (a 500 before; a 422 now).
     """
 
     grant_type: Literal["password"] | None = None
-    username: str = Field(min_length=1, max_length=254, description="The user's email")
+    username: NoNulStr = Field(min_length=1, max_length=254, description="The user's email")
     password: str = Field(min_length=1, max_length=256)
     scope: str = Field(
         default="",
