@@ -122,6 +122,16 @@ def test_workspace_has_a_test_suite_with_a_client_fixture(app_dir: Path) -> None
     )
 
 
+@pytest.mark.exercise("24.2")
+def test_the_suite_has_a_test_of_the_ownership_rule(app_dir: Path) -> None:
+    """A test of the refused side of ensure_owner expects a 403 somewhere in tests/."""
+    sources = [path.read_text() for path in sorted((app_dir / "tests").glob("test_*.py"))]
+    assert any("403" in source for source in sources), (
+        "no test in tests/ expects a 403: write the test of the ownership rule "
+        "(another user's DELETE of an item is refused, and the item is still there)"
+    )
+
+
 @pytest.mark.slow
 @pytest.mark.exercise("24.1")
 def test_the_suite_passes_on_the_app(suite: Run) -> None:
