@@ -366,9 +366,10 @@ def orders_of_others(w: World) -> Iterator[Outcome]:
     r = w.http.get(f"{ORDERS}/{w.b.order_id}", headers=w.a.auth)
     yield outcome("user A reading B's order", r, {403, 404})
     r = w.http.get(ORDERS, params={"size": 100}, headers=w.a.auth)
-    listed = r.json().get("orders", []) if r.status_code == 200 else []
-    hidden = all(order.get("id") != w.b.order_id for order in listed)
-    yield outcome("user A reading B's order", r, {200}, hidden, " (A's listing shows B's order)")
+    listed = r.json().get("orders") if r.status_code == 200 else None
+    # A listing without its "orders" list proves nothing: it counts as a leak, not a pass.
+    hidden = isinstance(listed, list) and all(o.get("id") != w.b.order_id for o in listed)
+    yield outcome("user A reading B's order", r, {200}, hidden, " (A's listing, without B's)")
 
 
 @attack
