@@ -1,4 +1,4 @@
-"""The attack suite (workbook/attacks.py) against every checkpoint from chapter 18 on.
+"""The attack suite (workbook/attacks.py) against checkpoint 18 and the latest one.
 
 A real uvicorn server, started as production starts it (ENVIRONMENT=production,
 a strong SECRET_KEY, one allowed CORS origin, trusted hosts, low login limits),
@@ -26,8 +26,14 @@ from workbook.server import LiveServer
 from .conftest import CHAPTERS
 
 FIRST = 18  # the chapter whose checkpoint the suite first applies to
+# The first checkpoint it applies to and the latest, the finished app. Checkpoints are
+# cumulative, so those in between hold nothing the two miss that a chapter's own session
+# has not attacked already (its checkpoint was the latest then); each one costs CI about
+# 40 s of a worker.
 ATTACKED = [
-    pytest.param(chapter, id=chapter.name) for chapter in CHAPTERS if chapter.number >= FIRST
+    pytest.param(chapter, id=chapter.name)
+    for chapter in CHAPTERS
+    if chapter.number == FIRST or chapter is CHAPTERS[-1]
 ]
 
 Rows = dict[str, set[tuple[Any, ...]]]
