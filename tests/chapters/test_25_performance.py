@@ -164,6 +164,46 @@ def test_hashes_run_off_the_loop_a_few_at_a_time(
     )
 
 
+# --- the export, streamed ----------------------------------------------------------------------
+
+
+def test_the_export_streams_rows_from_the_database(
+    client: TestClient, own_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repositories = module("app.repositories.items")
+
+    async def not_all_at_once(self: Any) -> Any:
+        raise AssertionError("ItemRepository.all() read every row at once")
+
+    monkeypatch.setattr(repositories.ItemRepository, "all", not_all_at_once)
+    stored = int(stored_value(own_engine, "SELECT COUNT(*) FROM items"))
+    for path in ("/api/v1/items/export.csv", "/api/v2/items/export.csv"):
+        r = client.get(path)
+        lines = r.text.splitlines() if r.status_code == 200 else []
+        assert len(lines) == stored + 1, (
+            f"GET {path} answered {why(r)} with {max(len(lines) - 1, 0)} rows for {stored} "
+            f"items: stream them, StreamingResponse(csv_rows(items.stream())), not "
+            f"everything() (app/api/v1/routes/items.py, app/api/v2/routes/items.py)"
+        )
+
+
+def test_the_repository_streams_in_batches(client: TestClient) -> None:
+    repositories = module("app.repositories.items")
+
+    async def both() -> tuple[list[Any], list[Any]]:
+        async with module("app.db.session").SessionLocal() as db:
+            items = repositories.ItemRepository(db)
+            streamed = [item.id async for item in items.stream(batch=2)]
+            return streamed, [item.id for item in await items.all()]
+
+    streamed, every = client.portal.call(both)
+    assert streamed == every, (
+        f"ItemRepository.stream(batch=2) gave {len(streamed)} ids, all() {len(every)}: every "
+        f"item in id order, db.stream_scalars(... .execution_options(yield_per=batch)) "
+        f"(app/repositories/items.py)"
+    )
+
+
 # --- the cache -------------------------------------------------------------------------------
 
 
