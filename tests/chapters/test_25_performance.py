@@ -80,22 +80,34 @@ def test_hash_concurrency_is_a_setting() -> None:
 
 
 class Recorder:
-    """Stands in for bcrypt: sleeps a little, and records how many run at once, and where."""
+    """Stands in for bcrypt, and records how many run at once, and where.
 
-    def __init__(self) -> None:
+    Each call off the loop waits (at most half a second) until as many run as the limit
+    allows, or every call has started: the count of a correct limiter is then exactly the
+    limit, however slowly the machine starts its threads.
+    """
+
+    def __init__(self, limit: int, total: int) -> None:
+        self.limit, self.total = limit, total
         self.running = self.most = self.calls = 0
         self.on_loop_thread = 0
         self.loop_thread = threading.get_ident()
-        self.lock = threading.Lock()
+        self.changed = threading.Condition()
 
     def __call__(self, *args: Any) -> Any:
-        with self.lock:
+        on_loop = threading.get_ident() == self.loop_thread
+        with self.changed:
             self.running += 1
             self.calls += 1
             self.most = max(self.most, self.running)
-            self.on_loop_thread += threading.get_ident() == self.loop_thread
-        time.sleep(0.02)
-        with self.lock:
+            self.on_loop_thread += on_loop
+            self.changed.notify_all()
+            if not on_loop:
+                self.changed.wait_for(
+                    lambda: self.running >= self.limit or self.calls >= self.total, timeout=0.5
+                )
+        time.sleep(0.005)
+        with self.changed:
             self.running -= 1
         return "$2b$04$" + "x" * 53 if len(args) == 1 else False
 
@@ -103,7 +115,8 @@ class Recorder:
 def hashed_at_once(monkeypatch: pytest.MonkeyPatch, verifies: int, hashes: int) -> Recorder:
     """Run verifies password_matches and hashes new_hash calls at once; what the stand-in saw."""
     passwords = module("app.core.passwords")
-    recorder = Recorder()
+    limit = module("app.core.config").settings.HASH_CONCURRENCY
+    recorder = Recorder(limit, verifies + hashes)
     monkeypatch.setattr(passwords, "verify_password", recorder)
     monkeypatch.setattr(passwords, "hash_password", recorder)
 
