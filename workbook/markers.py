@@ -57,7 +57,8 @@ def find_blocks(source: str, where: str) -> list[Block]:
         elif stub_line := STUB.match(line):
             if open_at is None:
                 raise MarkerError(f"{where}, line {number + 1}: ### STUB outside a solution block")
-            stub.append(indent + stub_line["code"])
+            # A bare ### STUB is a blank line of the stub: no indentation left on it.
+            stub.append(indent + stub_line["code"] if stub_line["code"] else "")
         elif END.match(line):
             if open_at is None:
                 raise MarkerError(f"{where}, line {number + 1}: END SOLUTION without a BEGIN")
