@@ -149,8 +149,7 @@ def test_every_request_without_an_id_gets_a_new_one(client: TestClient) -> None:
         f"str(uuid.uuid4()), in request_id_from ({REQUEST_ID})"
     )
     assert all(SAFE.fullmatch(i or "") and len(i or "") >= 16 for i in ids), (
-        f"the ids made are {ids}: use str(uuid.uuid4()) in request_id_from "
-        f"({REQUEST_ID})"
+        f"the ids made are {ids}: use str(uuid.uuid4()) in request_id_from ({REQUEST_ID})"
     )
 
 
@@ -272,6 +271,7 @@ def test_unmatched_paths_share_one_label(client: TestClient) -> None:
         ("/health", "/health", "/health"),
         ("/", "/", "/"),
     ],
+    ids=["v1", "v2", "nested", "root route", "slash"],
 )
 def test_the_route_template_has_its_routers_prefix(route_path: str, path: str, wanted: str) -> None:
     from starlette.routing import Route
@@ -301,8 +301,9 @@ def test_fastapis_own_routes_are_counted_under_their_paths(client: TestClient) -
     client.get("/openapi.json")
     after = requests_counted(metrics(client), route="/openapi.json", status="200")
     assert after - before == 1, (
-        f'GET /openapi.json added {after - before:g} to http_requests_total{{route="/openapi.json"}}: '
-        f"matched() finds the Starlette route whose endpoint answered ({METRICS})"
+        f"GET /openapi.json added {after - before:g} to http_requests_total"
+        f'{{route="/openapi.json"}}: matched() finds the Starlette route whose endpoint '
+        f"answered ({METRICS})"
     )
 
 
@@ -314,7 +315,7 @@ def test_a_405_is_counted_under_its_route(client: TestClient) -> None:
     assert after - before == 1, (
         f'DELETE /health (405) added {after - before:g} to http_requests_total{{route="/health",'
         f'method="DELETE",status="405"}}: the router gives the route that matched the path '
-        f'for a 405 too (route_template, {METRICS})'
+        f"for a 405 too (route_template, {METRICS})"
     )
 
 
@@ -355,14 +356,17 @@ def test_a_log_line_is_one_json_object_with_the_usual_fields() -> None:
         f"the message ({LOGS})"
     )
     assert (line["level"], line["logger"]) == ("WARNING", "app.test"), (
-        f'level {line["level"]!r} and logger {line["logger"]!r}: record.levelname and '
+        f"level {line['level']!r} and logger {line['logger']!r}: record.levelname and "
         f"record.name ({LOGS})"
     )
     try:
         when = datetime.fromisoformat(str(line["time"]))
     except ValueError:
-        pytest.fail(f"the time {line['time']!r} is not ISO 8601: datetime.fromtimestamp(...) ({LOGS})")
-    assert when.utcoffset() is not None and when.utcoffset().total_seconds() == 0, (  # type: ignore[union-attr]
+        pytest.fail(
+            f"the time {line['time']!r} is not ISO 8601: datetime.fromtimestamp(...) ({LOGS})"
+        )
+    offset = when.utcoffset()
+    assert offset is not None and offset.total_seconds() == 0, (
         f"the time {line['time']!r} is not in UTC with its zone: "
         f"datetime.fromtimestamp(record.created, UTC).isoformat() ({LOGS})"
     )
@@ -381,8 +385,7 @@ def test_a_log_line_carries_the_request_id_of_its_request() -> None:
     )
     outside = formatted(record("outside"))
     assert outside.get("request_id") in (None, ""), (
-        f"a line logged outside any request says request_id {outside.get('request_id')!r} "
-        f"({LOGS})"
+        f"a line logged outside any request says request_id {outside.get('request_id')!r} ({LOGS})"
     )
 
 
@@ -450,8 +453,10 @@ def test_logging_json_writes_json_lines_without_uvicorns_access_log(app_dir: Pat
     )
     access = config.get("loggers", {}).get("uvicorn.access", {})
     level = logging.getLevelName(str(access.get("level", "NOTSET")))
-    assert access.get("handlers") == [] and access.get("propagate") is False or (
-        isinstance(level, int) and level > logging.INFO
+    assert (
+        access.get("handlers") == []
+        and access.get("propagate") is False
+        or (isinstance(level, int) and level > logging.INFO)
     ), (
         "logging.json lets uvicorn.access log at INFO: its lines hold the query string; set "
         '"uvicorn.access": {"level": "WARNING"} (app.requests logs each request instead)'
@@ -517,7 +522,9 @@ def settings_with(app: Any) -> Iterator[Any]:
     app.dependency_overrides.pop(config.get_settings, None)  # type: ignore[attr-defined]
 
 
-def test_metrics_need_the_metrics_token_when_one_is_set(client: TestClient, settings_with: Any) -> None:
+def test_metrics_need_the_metrics_token_when_one_is_set(
+    client: TestClient, settings_with: Any
+) -> None:
     from pydantic import SecretStr
 
     token = unique("metrics-token")
@@ -558,10 +565,10 @@ def test_metrics_text_sums_the_files_of_every_worker(
     """What two other workers wrote in PROMETHEUS_MULTIPROC_DIR, read by this process."""
     from prometheus_client.mmap_dict import MmapedDict, mmap_key
 
-    labels = ("method", "route", "status")
+    labels = ["method", "route", "status"]
     for pid, value in ((90001, 3.0), (90002, 4.0)):
         key = mmap_key(
-            "http_requests_total", "http_requests_total", labels, ("GET", "/sum", "200"), "help"
+            "http_requests_total", "http_requests_total", labels, ["GET", "/sum", "200"], "help"
         )
         written = MmapedDict(str(tmp_path / f"counter_{pid}.db"))
         written.write_value(key, value, time.time())
