@@ -424,6 +424,18 @@ def test_the_request_log_is_a_pure_asgi_middleware(app: Any) -> None:
     )
 
 
+def test_a_page_of_another_origin_may_read_the_request_id(app: Any) -> None:
+    exposed = [
+        entry.kwargs.get("expose_headers") or []
+        for entry in app.user_middleware
+        if "CORS" in getattr(entry.cls, "__name__", "")
+    ]
+    assert exposed and any("X-Request-ID" in headers for headers in exposed), (
+        f"the CORS middleware exposes {exposed}: add X-Request-ID to expose_headers in "
+        f"app/main.py, so that a browser's script can quote it in a bug report"
+    )
+
+
 def test_the_log_line_names_the_route_and_no_query_string(client: TestClient) -> None:
     secret = unique("q-secret")
     with captured_logs(logging.INFO) as logs:
