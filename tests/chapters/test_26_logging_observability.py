@@ -629,6 +629,11 @@ def _start_workers(app_dir: Path, folder: Path, port: int) -> subprocess.Popen[b
     )
 
 
+def health_counted(url: str) -> float:
+    r = httpx.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=5)
+    return requests_counted(r.text, route="/health", status="200")
+
+
 @pytest.mark.slow
 def test_two_workers_count_together(app_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
@@ -654,9 +659,12 @@ def test_two_workers_count_together(app_dir: Path, tmp_path: Path) -> None:
             f"{sent} requests reached {workers} worker(s) of `uvicorn --workers 2`: each "
             f"worker writes its counters in PROMETHEUS_MULTIPROC_DIR ({METRICS})"
         )
+        # A request is counted just after its answer is sent: the last may take a moment.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and health_counted(url) != sent:
+            time.sleep(0.05)
         for _ in range(4):  # whichever worker answers /metrics
-            r = httpx.get(f"{url}/metrics", headers={"Connection": "close"}, timeout=5)
-            counted = requests_counted(r.text, route="/health", status="200")
+            counted = health_counted(url)
             assert counted == sent, (
                 f"{sent} GET /health over two workers; /metrics counted {counted:g}: sum "
                 f"every worker's files (metrics_text, {METRICS})"
