@@ -571,6 +571,7 @@ def test_metrics_are_not_served_in_production_without_a_token(
 # --- several workers ----------------------------------------------------------------------
 
 
+@pytest.mark.exercise("26.4")
 def test_metrics_text_sums_the_files_of_every_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -592,6 +593,25 @@ def test_metrics_text_sums_the_files_of_every_worker(
         f"two workers counted 3 and 4 requests of /sum, metrics_text() says {total:g}: with "
         f"PROMETHEUS_MULTIPROC_DIR set, read every worker's files with a MultiProcessCollector "
         f"on a new CollectorRegistry ({METRICS})"
+    )
+
+
+@pytest.mark.exercise("26.4")
+def test_metrics_text_of_one_process_without_the_variable(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    client.get("/health")
+    try:
+        text = module("metrics").metrics_text().decode()
+    except Exception as error:
+        pytest.fail(
+            f"metrics_text() without PROMETHEUS_MULTIPROC_DIR raised {type(error).__name__}: "
+            f"{error}: one process, no folder: generate_latest(REGISTRY) ({METRICS})"
+        )
+    assert requests_counted(text, method="GET") >= 1, (
+        f"metrics_text() without PROMETHEUS_MULTIPROC_DIR counts no request: the process's "
+        f"own registry, REGISTRY ({METRICS})"
     )
 
 
@@ -635,6 +655,7 @@ def health_counted(url: str) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.exercise("26.4")
 def test_two_workers_count_together(app_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
     folder.mkdir()
