@@ -2,9 +2,9 @@
 
 The check runs `pytest tests` in the workspace in a process of its own, on a database of
 its own, and asks three things of the suite: it passes on the app; it runs at least 80 % of
-the lines of the app's modules that the app imports (coverage's own count); and it fails on
-each of three copies of the app with one behaviour broken (a mutant): a suite that asserts
-nothing passes on all of them.
+the lines of the app's modules (those this chapter's app has and imports, coverage's count);
+and it fails on each of three copies of the app with one behaviour broken (a mutant): a
+suite that asserts nothing passes on all of them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook import postgres
+from workbook import paths, postgres
 
 MIN_COVERAGE = 80
 SUITE_TIMEOUT = 300
@@ -66,6 +66,16 @@ def databases() -> AbstractContextManager[str]:
     return nullcontext("")
 
 
+def measured_modules(workspace: Path) -> str:
+    """The workspace's copies of the modules the app had at the end of this chapter, as
+    coverage's --include: the 80 % is a promise about the app this suite was written for.
+    Chapters 25-28 add modules (a cache, the logs, the metrics, the migrations, the audit)
+    that their own chapters' tests cover; counted here, they would fail this chapter's
+    check at every later checkpoint without a line of the suite having changed."""
+    app = paths.CHECKPOINTS / "24_testing" / "app"
+    return ",".join(str(workspace / module.relative_to(app.parent)) for module in app.rglob("*.py"))
+
+
 def run_suite(workspace: Path, scratch: Path, *, coverage: bool) -> Run:
     """`pytest tests` in the workspace, as the learner runs it, in a process of its own."""
     scratch.mkdir(parents=True, exist_ok=True)
@@ -78,7 +88,7 @@ def run_suite(workspace: Path, scratch: Path, *, coverage: bool) -> Run:
         pytest_args += ["--rootdir", str(workspace), "tests"]
         command = [sys.executable]
         if coverage:
-            command += ["-m", "coverage", "run", f"--include={workspace}/app/*"]
+            command += ["-m", "coverage", "run", f"--include={measured_modules(workspace)}"]
         done = subprocess.run(
             command + pytest_args,
             cwd=workspace,

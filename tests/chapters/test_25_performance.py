@@ -132,18 +132,26 @@ def hashed_at_once(monkeypatch: pytest.MonkeyPatch, verifies: int, hashes: int) 
     return recorder
 
 
-@pytest.mark.exercise("25.1")
-def test_the_hash_limiter_is_sized_by_the_setting() -> None:
+def test_each_event_loop_has_one_hash_limiter_sized_by_the_setting() -> None:
     passwords = module("app.core.passwords")
-    limiter = getattr(passwords, "hash_limiter", None)
     wanted = module("app.core.config").settings.HASH_CONCURRENCY
-    assert isinstance(limiter, anyio.CapacityLimiter), (
-        f"{PASSWORDS} has no hash_limiter = CapacityLimiter(settings.HASH_CONCURRENCY) "
-        f"(anyio.CapacityLimiter)"
+
+    async def twice() -> tuple[Any, Any]:
+        return passwords.hash_limiter(), passwords.hash_limiter()
+
+    first, again = anyio.run(twice)
+    other, _ = anyio.run(twice)
+    assert isinstance(first, anyio.CapacityLimiter) and first is again, (
+        f"hash_limiter() in {PASSWORDS} must return the running loop's one CapacityLimiter, "
+        "the same at every call in that loop"
     )
-    assert limiter.total_tokens == wanted, (
-        f"hash_limiter takes {limiter.total_tokens} at once, not HASH_CONCURRENCY ({wanted}): "
+    assert first.total_tokens == wanted, (
+        f"hash_limiter() takes {first.total_tokens} at once, not HASH_CONCURRENCY ({wanted}): "
         f"CapacityLimiter(settings.HASH_CONCURRENCY) in {PASSWORDS}"
+    )
+    assert other is not first, (
+        f"hash_limiter() gave two event loops the same limiter: a task waits for a token in its "
+        f"own loop, so keep one limiter per loop ({PASSWORDS})"
     )
 
 
@@ -164,16 +172,16 @@ def test_hashes_run_off_the_loop_a_few_at_a_time(
     )
     assert seen.on_loop_thread == 0, (
         f"{what[verifies, hashes]} ran bcrypt on the event loop's thread: every other request "
-        f"waits meanwhile; to_thread.run_sync(..., limiter=hash_limiter) in {PASSWORDS}"
+        f"waits meanwhile; to_thread.run_sync(..., limiter=hash_limiter()) in {PASSWORDS}"
     )
     assert seen.most <= limit, (
         f"{what[verifies, hashes]}: {seen.most} hashes ran at once, more than HASH_CONCURRENCY "
-        f"({limit}): pass the one module-level limiter=hash_limiter to to_thread.run_sync, "
+        f"({limit}): pass limiter=hash_limiter() to to_thread.run_sync, "
         f"for both functions ({PASSWORDS})"
     )
     assert seen.most == limit, (
         f"{what[verifies, hashes]}: only {seen.most} at once, not HASH_CONCURRENCY ({limit}): "
-        f"run them in the thread pool, limited by hash_limiter, not one by one ({PASSWORDS})"
+        f"run them in the thread pool, limited by hash_limiter(), not one by one ({PASSWORDS})"
     )
 
 
@@ -212,7 +220,7 @@ def test_the_repository_streams_in_batches(client: TestClient) -> None:
     streamed, every = client.portal.call(both)
     assert streamed == every, (
         f"ItemRepository.stream(batch=2) gave {len(streamed)} ids, all() {len(every)}: every "
-        f"item in id order, db.stream_scalars(... .execution_options(yield_per=batch)) "
+        f"item in id order, `batch` rows per query after the last id sent "
         f"(app/repositories/items.py)"
     )
 

@@ -8,6 +8,9 @@ Since chapter 25 the hashes of the requests run in the thread pool, at most
 HASH_CONCURRENCY at a time (a CapacityLimiter of their own).
 """
 
+import asyncio
+from weakref import WeakKeyDictionary
+
 from anyio import CapacityLimiter, to_thread
 from passlib.context import CryptContext  # type: ignore[import-untyped]
 
@@ -47,15 +50,26 @@ DUMMY_HASH = hash_password("no user has this password")
 # core busy: more at once than there are cores only makes each one slower. And the thread
 # pool (40 threads) is shared: unbounded, twenty logins would hold twenty of its threads,
 # and every other piece of threaded work (sync routes, file reads) would wait behind them.
-hash_limiter = CapacityLimiter(settings.HASH_CONCURRENCY)
+# One limiter per event loop, as for a lock: a task waiting for a token waits in its own
+# loop, and a token released from another loop's thread would never wake it. A server runs
+# one loop; tests run several at once (each TestClient's loop is a thread of its own).
+_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = WeakKeyDictionary()
+
+
+def hash_limiter() -> CapacityLimiter:
+    """The running event loop's limiter of hashes: HASH_CONCURRENCY tokens."""
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = CapacityLimiter(settings.HASH_CONCURRENCY)
+    return _limiters[loop]
 
 
 async def password_matches(password: str, stored: str) -> bool:
     """verify_password in the thread pool: a bcrypt verify keeps a CPU busy for a while
     (0.25 s at 12 rounds), and on the event loop it would stop every other request."""
-    return await to_thread.run_sync(verify_password, password, stored, limiter=hash_limiter)
+    return await to_thread.run_sync(verify_password, password, stored, limiter=hash_limiter())
 
 
 async def new_hash(password: str) -> str:
     """hash_password in the thread pool, for the same reason, within the same limit."""
-    return await to_thread.run_sync(hash_password, password, limiter=hash_limiter)
+    return await to_thread.run_sync(hash_password, password, limiter=hash_limiter())

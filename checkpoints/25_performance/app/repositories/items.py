@@ -55,12 +55,19 @@ class ItemRepository:
     async def stream(self, batch: int = 500) -> AsyncIterator[Item]:
         """Every item, in id order, read from the database `batch` rows at a time (chapter 25).
 
-        A server-side cursor (stream_scalars): the app holds one batch, never the table.
-        The connection stays taken until the last row is read.
+        One short query per batch, from the last id sent (keyset pagination): the app holds
+        one batch, never the table, and between two batches no cursor and no lock, so a
+        download the client abandons leaves nothing open in the database.
         """
-        query = select(Item).order_by(col(Item.id)).execution_options(yield_per=batch)
-        async for item in await self.db.stream_scalars(query):
-            yield item
+        last_id = 0
+        while True:
+            query = select(Item).where(col(Item.id) > last_id).order_by(col(Item.id))
+            rows = (await self.db.scalars(query.limit(batch))).all()
+            for item in rows:
+                yield item
+            if len(rows) < batch or rows[-1].id is None:
+                return
+            last_id = rows[-1].id  # a stored row always has its id: None is for mypy
 
     async def get(self, item_id: int) -> Item | None:
         return await self.db.get(Item, item_id)
