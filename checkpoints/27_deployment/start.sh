@@ -1,0 +1,9 @@
+#!/bin/sh
+# How the container starts the app (chapter 27): the migrations once, then the server.
+# set -e: a failed migration stops the start; the old version keeps serving meanwhile.
+set -e
+# Before any worker exists, in one process: never one upgrade per worker.
+alembic upgrade head
+# exec: gunicorn replaces this shell, so the SIGTERM of `docker stop` (or of Kubernetes)
+# reaches gunicorn itself, which stops the workers gracefully (gunicorn.conf.py).
+exec gunicorn --config gunicorn.conf.py app.main:app
