@@ -27,6 +27,9 @@ keepalive = int(os.environ.get("KEEP_ALIVE", "75"))
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # No access log from gunicorn: the app logs each request itself (app/core/middleware.py).
 accesslog = None
+# Several workers start at once: none of them migrates (MIGRATE_ON_STARTUP, app/core/config.py).
+# start.sh runs `alembic upgrade head` once, before gunicorn starts.
+raw_env = ["MIGRATE_ON_STARTUP=false"]
 # The error log (starts, stops, worker deaths) on stderr, where the container's logs are read.
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

@@ -276,19 +276,23 @@ def test_an_items_table_of_chapter_15_gets_its_owner(app_dir: Path, tmp_path: Pa
         )
 
 
-def test_production_migrates_before_the_server_not_in_each_worker(app_dir: Path) -> None:
+def test_one_process_migrates_itself_and_gunicorn_workers_never(
+    app_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = import_app_module("app.core.config")
-    assert config.Settings(ENVIRONMENT="production").MIGRATE_ON_STARTUP is False, (
-        "MIGRATE_ON_STARTUP must default to false in production (app/core/config.py): each "
-        "worker would run the migrations at once"
-    )
-    assert config.Settings(ENVIRONMENT="development").MIGRATE_ON_STARTUP is True, (
-        "MIGRATE_ON_STARTUP must default to true in development (app/core/config.py)"
+    assert config.Settings(ENVIRONMENT="production").MIGRATE_ON_STARTUP is True, (
+        "MIGRATE_ON_STARTUP must default to true (app/core/config.py): a single process "
+        "migrates its database at startup"
     )
     lifespan = (app_dir / "app/core/lifespan.py").read_text(encoding="utf-8")
     assert "create_all" not in lifespan and "MIGRATE_ON_STARTUP" in lifespan, (
         "app/core/lifespan.py must upgrade with Alembic when MIGRATE_ON_STARTUP is on, and "
         "call create_all no more"
+    )
+    conf = gunicorn_settings(app_dir, monkeypatch)
+    assert "MIGRATE_ON_STARTUP=false" in (conf.get("raw_env") or []), (
+        f"{GUNICORN} must set raw_env = ['MIGRATE_ON_STARTUP=false']: workers that start at "
+        f"once must not all migrate (start.sh migrates before them)"
     )
 
 

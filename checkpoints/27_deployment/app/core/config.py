@@ -166,12 +166,10 @@ class Settings(BaseSettings):
     DATABASE_URL: DatabaseURL = Field(
         default_factory=lambda: DatabaseURL(f"sqlite:///{WORKSPACE_DIR / 'app.db'}")
     )
-    # Whether the lifespan upgrades the database to the newest migration (chapter 27): on in
-    # development (one process), off in production, where start.sh migrates once before the
-    # server starts, never each worker.
-    MIGRATE_ON_STARTUP: bool = Field(
-        default_factory=lambda data: data.get("ENVIRONMENT") != "production"
-    )
+    # Whether the lifespan upgrades the database to the newest migration (chapter 27): one
+    # process (uvicorn, the check, the notebook) migrates itself. Never several workers at
+    # once: gunicorn.conf.py turns it off for its workers, and start.sh migrates before them.
+    MIGRATE_ON_STARTUP: bool = True
     # How long GET /health/ready waits for the database before it answers 503.
     READINESS_TIMEOUT_SECONDS: float = Field(default=2.0, gt=0, le=30)
 

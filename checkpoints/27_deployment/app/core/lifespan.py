@@ -39,9 +39,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Startup, then the app serves (the `yield`), then shutdown."""
     # What this process runs with, in its log: the secrets show as '**********' (SecretStr).
     logger.info("starting with %r", get_settings())
-    # Since chapter 27 the schema is Alembic's (migrations/): in development this one process
-    # upgrades the database to the newest revision; in production start.sh has done it once,
-    # before the workers started (MIGRATE_ON_STARTUP is off there). Alembic is synchronous:
+    # Since chapter 27 the schema is Alembic's (migrations/): a single process upgrades the
+    # database to the newest revision here; gunicorn's workers do not (MIGRATE_ON_STARTUP is
+    # off for them): start.sh migrated once, before they started. Alembic is synchronous:
     # run_sync runs it on the async connection without blocking the event loop.
     if get_settings().MIGRATE_ON_STARTUP:
         async with engine.begin() as connection:
