@@ -225,7 +225,9 @@ def test_the_orders_listing_index_is_in_the_model(app_dir: Path) -> None:
     )
 
 
-def test_a_fresh_database_gets_its_tables_at_startup(client: TestClient, own_engine: Engine) -> None:
+def test_a_fresh_database_gets_its_tables_at_startup(
+    client: TestClient, own_engine: Engine
+) -> None:
     tables = set(inspect(own_engine).get_table_names())
     wanted = {"users", "items", "orders", "order_lines", "outbox", "service_events"}
     assert wanted <= tables, (
@@ -347,7 +349,9 @@ def test_ready_when_the_database_answers_at_head(client: TestClient) -> None:
 
 
 @pytest.mark.exercise("27.2")
-def test_not_ready_when_the_database_is_down(app: FastAPI, client: TestClient, tmp_path: Path) -> None:
+def test_not_ready_when_the_database_is_down(
+    app: FastAPI, client: TestClient, tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'no-such-folder' / 'secret-name.db'}"
     with readiness_on(app, url):
         r = client.get(READY)
