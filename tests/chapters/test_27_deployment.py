@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import body, import_app_module, stored_value, why
+from conftest import body, import_app_module, said, stored_value, unique, why
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, inspect, text
@@ -479,6 +479,37 @@ def test_gunicorn_stops_gracefully_and_trusts_only_its_proxy(
         if name in checked.settings:
             checked.set(name, value)  # gunicorn's own validation of each value
     assert checked.worker_class_str == "uvicorn_worker.UvicornWorker", f"worker_class ({GUNICORN})"
+
+
+def test_two_workers_making_the_first_admin_at_once_both_start(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What two gunicorn workers do at the same moment: look the admin up, find nobody, insert."""
+    import asyncio
+
+    from pydantic import SecretStr
+
+    first_admin = import_app_module("app.core.first_admin")
+    session = import_app_module("app.db.session")
+    config = import_app_module("app.core.config")
+    email = f"{unique('root')}@example.com"
+    settings = config.get_settings().model_copy(
+        update={"FIRST_ADMIN_EMAIL": email, "FIRST_ADMIN_PASSWORD": SecretStr("root-secret-4711")}
+    )
+    monkeypatch.setattr(first_admin, "get_settings", lambda: settings)
+
+    async def one_worker() -> None:
+        async with session.SessionLocal() as db:
+            await first_admin.ensure_first_admin(db)
+
+    async def two_workers() -> list[Any]:
+        return list(await asyncio.gather(one_worker(), one_worker(), return_exceptions=True))
+
+    failed = [said(r) for r in client.portal.call(two_workers) if isinstance(r, BaseException)]
+    assert not failed, (
+        f"two workers making the first admin at once: one raised {failed[0]}; the unique "
+        f"index decides, the other worker accepts it (catch AlreadyExists, app/core/first_admin.py)"
+    )
 
 
 # --- the container files ------------------------------------------------------------------------
