@@ -5,5 +5,6 @@ set -e
 # Before any worker exists, in one process: never one upgrade per worker.
 alembic upgrade head
 # exec: gunicorn replaces this shell, so the SIGTERM of `docker stop` (or of Kubernetes)
-# reaches gunicorn itself, which stops the workers gracefully (gunicorn.conf.py).
+# reaches gunicorn itself, which stops the workers gracefully (gunicorn.conf.py). Without
+# exec, this shell is the container's process 1, which ignores SIGTERM.
 exec gunicorn --config gunicorn.conf.py app.main:app
