@@ -272,6 +272,11 @@ def test_an_items_table_of_chapter_15_gets_its_owner(app_dir: Path, tmp_path: Pa
         alembic(app_dir, engine, "upgrade", "head")
         columns = {c["name"] for c in inspect(engine).get_columns("items")}
         names = stored_value(engine, "SELECT name FROM items")
+        table = str(stored_value(engine, "SELECT sql FROM sqlite_master WHERE name = 'items'"))
+        assert "AUTOINCREMENT" in table.upper(), (
+            "after upgrade head a chapter-15 items table lost AUTOINCREMENT: batch mode copies "
+            "the table; pass table_kwargs={'sqlite_autoincrement': True} (0001_initial.py)"
+        )
         assert "owner_id" in columns and names == "a", (
             f"after upgrade head a chapter-15 items table has {sorted(columns)} and {names!r}: "
             f"0001 adds owner_id to it and keeps its rows (migrations/versions/0001_initial.py)"

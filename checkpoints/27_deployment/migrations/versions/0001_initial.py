@@ -56,7 +56,9 @@ def upgrade() -> None:
     )
     columns = {column["name"] for column in sa.inspect(op.get_bind()).get_columns("items")}
     if "owner_id" not in columns:  # an items table of chapters 12 to 15
-        with op.batch_alter_table("items") as batch:
+        # On SQLite batch mode copies the table: AUTOINCREMENT is said again, since SQLite's
+        # reflection does not tell it (a deleted item's id is never given again).
+        with op.batch_alter_table("items", table_kwargs={"sqlite_autoincrement": True}) as batch:
             batch.add_column(sa.Column("owner_id", sa.Integer(), nullable=True))
             batch.create_foreign_key(
                 "fk_items_owner_id_users", "users", ["owner_id"], ["id"], ondelete="SET NULL"
