@@ -124,6 +124,11 @@ def test_base_knows_the_service_events_table(app_dir: Path) -> None:
 # --- startup -----------------------------------------------------------------------------
 
 
+@pytest.mark.until(
+    26,
+    "chapter 27: Alembic makes the tables, and a table dropped behind its back is not made "
+    "again (test_27's fresh database gets its tables at startup)",
+)
 def test_startup_creates_the_tables_and_records_a_startup(
     app: FastAPI, own_engine: Engine, client: TestClient
 ) -> None:
