@@ -1,0 +1,52 @@
+"""Order and OrderLine: what a user ordered, at the prices of the moment they ordered.
+
+An order is a record of a sale: it keeps the name and the unit price of each item as
+they were when the order was placed (copied into its lines), so a later change to
+the catalogue (a new price, a renamed or deleted item) never changes an old order.
+Money is whole cents in integer columns: exact on every database, no float sums.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base, UTCDateTime
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    # As for users: a deleted order's id is never given to another one.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose order. No foreign key, as for the outbox (chapter 19): an order is a record of
+    # a sale that outlives the account, and PostgreSQL would refuse to delete its user.
+    user_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The sum of the lines' totals, in cents, computed by the server (app/services/orders.py).
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    # selectin: an order read from the database comes with its lines, in one more query,
+    # never with a hidden lazy load (an AsyncSession refuses those, chapter 13).
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="OrderLine.id",
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    # The item as it was: its id (no foreign key: deleting the item keeps the line), and
+    # its name and unit price copied at order time.
+    item_id: Mapped[int] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(100))  # as long as an item's name (ItemBase)
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int]  # 1 to 5000: the lines of one item are merged (OrderCreate)
+    line_total_cents: Mapped[int] = mapped_column(BigInteger)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
