@@ -14,6 +14,7 @@ import ast
 import asyncio
 import base64
 import copy
+import functools
 import inspect
 import json
 import os
@@ -62,9 +63,13 @@ def route_files(app: FastAPI, app_dir: Path) -> list[Path]:
     return sorted(Path(f) for f in files if f and Path(f).is_relative_to(app_dir))
 
 
-def app_sources(app_dir: Path) -> Iterator[tuple[str, ast.Module]]:
-    for path in sorted((app_dir / "app").rglob("*.py")):
-        yield path.relative_to(app_dir).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
+@functools.cache
+def app_sources(app_dir: Path) -> tuple[tuple[str, ast.Module], ...]:
+    """Every module of app/, parsed once per check: ("app/x.py", its tree)."""
+    return tuple(
+        (path.relative_to(app_dir).as_posix(), ast.parse(path.read_text(encoding="utf-8")))
+        for path in sorted((app_dir / "app").rglob("*.py"))
+    )
 
 
 def resolve(schema: Schema, document: Schema) -> tuple[Schema, str | None]:
