@@ -723,7 +723,7 @@ def scan_with(folder: Path, check: Callable[[ast.Module, str], list[str]]) -> li
         where = path.relative_to(folder).as_posix()
         result = check(ast.parse(path.read_text(encoding="utf-8")), where)
         assert isinstance(result, list), (
-            f"exercise 28.1: blocking_calls returned {result!r}, not a list ({SOURCE})"
+            f"blocking_calls returned {result!r}, not a list ({SOURCE})"
         )
         found += result
     return found
@@ -858,10 +858,10 @@ def unbounded_of(document: Schema) -> list[str]:
         found = api.unbounded_bodies(document)
     except RecursionError:
         pytest.fail(
-            f"exercise 28.2: unbounded recurses forever on a model that contains itself: keep "
+            f"unbounded recurses forever on a model that contains itself: keep "
             f"the names of the schemas already followed (`seen`) ({API})"
         )
-    assert isinstance(found, list), f"exercise 28.2: unbounded_bodies returned {found!r} ({API})"
+    assert isinstance(found, list), f"unbounded_bodies returned {found!r} ({API})"
     return found
 
 
@@ -870,7 +870,8 @@ def test_the_audit_finds_every_request_body_of_the_app_bounded(document: Schema)
     found = unbounded_of(copy.deepcopy(document))
     assert not found, (
         f"unbounded finds {found[0]!r} in the app's own document, where every body is bounded: "
-        f"check request bodies only, and count an enum or a file as bounded ({API})"
+        f"only request bodies count; an enum, a const or a file is bounded; an integer needs a "
+        f"maximum, a number any bound ({API})"
     )
 
 
