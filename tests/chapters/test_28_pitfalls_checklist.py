@@ -619,6 +619,35 @@ def test_routes_leave_queries_to_the_repositories(app: FastAPI, app_dir: Path) -
                 )
 
 
+def test_routes_take_the_user_from_depends(app: FastAPI, app_dir: Path) -> None:
+    """No route reads the Authorization header or decodes a token itself: get_current_user
+    (a dependency, app/api/deps.py) does, once, for every route that declares it."""
+    for path in route_files(app, app_dir):
+        where = path.relative_to(app_dir).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # Inside functions: a module may name the header elsewhere (CORS in app/main.py).
+        functions = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        for node in (inner for function in functions for inner in ast.walk(function)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                assert node.value.strip().lower() != "authorization", (
+                    f"{where}, line {node.lineno} reads the Authorization header itself: take "
+                    "the user from Depends (CurrentUser, app/api/deps.py)"
+                )
+            if isinstance(node, ast.arg):
+                assert node.arg.lower() != "authorization", (
+                    f"{where}, line {node.lineno}: a route takes the Authorization header as a "
+                    "parameter: take the user from Depends (CurrentUser, app/api/deps.py)"
+                )
+            if isinstance(node, ast.Call):
+                name = dotted(node.func, {}) or ""
+                assert not name.endswith(("read_access_token", "jwt.decode")), (
+                    f"{where}, line {node.lineno} decodes a token itself ({name}): take the user "
+                    "from Depends (CurrentUser, app/api/deps.py)"
+                )
+
+
 # --- exercises: the learner's audit finds nothing on the app, and catches planted pitfalls --
 
 
