@@ -6,14 +6,11 @@ what a failure leads to, and a database that is down is no reason to restart the
 of the code; a 503 while it does not, and the load balancer sends this process no traffic.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, status
-from sqlalchemy.ext.asyncio import AsyncEngine
+from fastapi import APIRouter, status
 
 from app.core.config import SettingsDep
 from app.core.errors import AppError
-from app.db.readiness import database_problem, get_engine
+from app.db.readiness import EngineDep, database_problem
 
 router = APIRouter(tags=["health"])
 
@@ -30,9 +27,7 @@ async def health_check() -> dict[str, str]:
 
 
 @router.get("/health/ready")
-async def readiness_check(
-    settings: SettingsDep, engine: Annotated[AsyncEngine, Depends(get_engine)]
-) -> dict[str, str]:
+async def readiness_check(settings: SettingsDep, engine: EngineDep) -> dict[str, str]:
     """Ready when the database answers in time, migrated to the code's revision; else 503."""
     problem = await database_problem(engine, settings.READINESS_TIMEOUT_SECONDS)
     if problem:

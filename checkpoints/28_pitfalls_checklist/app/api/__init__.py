@@ -1,0 +1,1 @@
+"""The HTTP interface of the app: one package per API version."""

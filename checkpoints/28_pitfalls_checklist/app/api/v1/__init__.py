@@ -1,0 +1,1 @@
+"""Version 1 of the API, served under settings.API_V1_PREFIX (/api/v1)."""

@@ -1,0 +1,1 @@
+"""The app's rules in its own words: what the services raise, with no HTTP in sight."""

@@ -1,0 +1,1 @@
+"""Real-time features: the chat rooms of chapter 20 (WebSockets), and their page."""
