@@ -625,6 +625,32 @@ def alive(pid: int) -> bool:
     return "State:\tZ" not in status
 
 
+METRICS_TOKEN = "drain-test-metrics-token"
+
+
+def in_flight(base: str, timeout: float = 10.0) -> None:
+    """Wait until a worker handles a request besides the /metrics that asks (chapter 26's
+    http_requests_in_progress, summed over the workers), at most `timeout` seconds: a fixed
+    sleep sends the SIGTERM too early on a loaded machine, before the login has arrived."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            text = httpx.get(
+                f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=2
+            ).text
+        except httpx.TransportError:
+            text = ""
+        gauge = "http_requests_in_progress "
+        now = [line.split()[-1] for line in text.splitlines() if line.startswith(gauge)]
+        if now and float(now[0]) >= 2:
+            return
+        time.sleep(0.05)
+    pytest.fail(
+        f"no worker was handling the login {timeout:.0f} s after it was sent "
+        f"(http_requests_in_progress of /metrics, app/core/metrics.py): {text[-300:]!r}"
+    )
+
+
 @pytest.mark.slow
 def test_the_production_command_drains_in_flight_requests_on_sigterm(
     app_dir: Path, tmp_path: Path
@@ -644,6 +670,10 @@ def test_the_production_command_drains_in_flight_requests_on_sigterm(
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
+        # The workers' metrics (chapter 26) in this test's own folder, never a shared /tmp/metrics;
+        # the test reads them to know when the login is in flight.
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
     log = tmp_path / "server.log"
     with log.open("wb") as out:
@@ -681,7 +711,7 @@ def test_the_production_command_drains_in_flight_requests_on_sigterm(
 
         login = threading.Thread(target=log_in)
         login.start()
-        time.sleep(0.4)  # the request has arrived; bcrypt works on it
+        in_flight(base)  # the request has arrived; bcrypt works on it
         server.send_signal(signal.SIGTERM)
         login.join(30)
         code = server.wait(timeout=30)
