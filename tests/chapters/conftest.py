@@ -171,6 +171,25 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
 
 
+@pytest.fixture
+def statements(app: Any) -> Iterator[list[str]]:
+    """The SQL statements the app's engine runs during the test, in order (chapter 12 counts
+    them for the unit of work, chapter 25 for the N+1 and the cache)."""
+    from sqlalchemy import event
+
+    engine = sync_engine_of(import_app_module("app.db.session").engine)
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 def sync_engine_of(engine: Any) -> Engine:
     """The Engine that runs an app's engine: itself, or the one inside an AsyncEngine
     (where event listeners go: an AsyncEngine takes none)."""

@@ -27,12 +27,11 @@ from conftest import (
     import_app_module,
     login_headers,
     stored_value,
-    sync_engine_of,
     unique,
     why,
 )
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from workbook.server import LiveServer
 
@@ -49,22 +48,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def module(name: str) -> Any:
     return import_app_module(name)
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    """The SQL the app's engine runs during the test."""
-    engine = sync_engine_of(module("app.db.session").engine)
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- exercise 25.1: hashing bounded, off the loop ------------------------------------------
