@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import threading
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,11 @@ import pytest
 from workbook.chapters import chapter_of
 
 _results: list[dict[str, str]] = []
+
+# Past this, a test hangs: a lock never released, a request never answered (the slowest
+# test of a chapter, a real server started and stopped, takes seconds). It then fails with
+# a line, and the check goes on, instead of holding the notebook or CI until killed.
+HANG_SECONDS = int(os.environ.get("WORKBOOK_HANG_SECONDS", "300"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -127,6 +134,28 @@ def _app_frame(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
 _NAMED = re.compile(r"\bexercise (\d\d\.\d+)\b")
 
 _NOT_RAW = (AssertionError, pytest.fail.Exception, pytest.skip.Exception)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a test still running after HANG_SECONDS (SIGALRM, in the main thread)."""
+
+    def hung(signum: int, frame: Any) -> None:
+        pytest.fail(
+            f"still running after {HANG_SECONDS} s: a hang (a database lock, a server that "
+            "never answers, a task that waits for itself)",
+            pytrace=False,
+        )
+
+    if threading.current_thread() is not threading.main_thread():
+        return (yield)  # signals reach the main thread only: no guard elsewhere
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(HANG_SECONDS)
+    try:
+        return (yield)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.hookimpl(wrapper=True)

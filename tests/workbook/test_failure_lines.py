@@ -101,9 +101,11 @@ def test_ruff_format_names_the_file_to_reformat(tmp_path: Path) -> None:
     assert "app/main.py would be reformatted" in line, table
 
 
-def plugin_result(tmp_path: Path, test: str, app: dict[str, str]) -> dict[str, str]:
+def plugin_result(
+    tmp_path: Path, test: str, app: dict[str, str], **environment: str
+) -> dict[str, str]:
     """The check plugin's one result for ``test`` (a test module's source) on an app of
-    ``app``'s files, as a check reports it."""
+    ``app``'s files, as a check reports it (``environment``: more variables for it)."""
     (tmp_path / "app").mkdir()
     (tmp_path / "app/__init__.py").write_text("")
     for name, source in app.items():
@@ -115,7 +117,7 @@ def plugin_result(tmp_path: Path, test: str, app: dict[str, str]) -> dict[str, s
     command += ["-p", "no:cacheprovider", "-o", "addopts="]
     env = {**os.environ, "WORKBOOK_APP_DIR": str(tmp_path), "PYTHONPATH": str(tmp_path)}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env)
+    subprocess.run(command, cwd=tmp_path, capture_output=True, env=env | environment)
     [result] = json.loads(report.read_text())
     return dict(result)
 
@@ -136,6 +138,27 @@ def test_a_raw_error_names_where_the_app_raised_it(tmp_path: Path) -> None:
     assert result["message"] == "KeyError: 'no-such-session' (raised in app/lookup.py, line 5)", (
         result
     )
+
+
+HANGING_TEST = """
+from app.lookup import wait_for_the_lock
+
+
+def test_wait():
+    wait_for_the_lock()
+"""
+
+
+def test_a_test_that_hangs_fails_with_a_line_instead_of_stopping_the_check(
+    tmp_path: Path,
+) -> None:
+    """A lock nobody releases (the export's cursor once held SQLite's for good): the test
+    fails after WORKBOOK_HANG_SECONDS, and the check goes on."""
+    lookup = "import threading\n\n\ndef wait_for_the_lock():\n    threading.Event().wait()\n"
+    result = plugin_result(tmp_path, HANGING_TEST, {"lookup.py": lookup}, WORKBOOK_HANG_SECONDS="1")
+    assert result["outcome"] == "failed" and result["message"].startswith(
+        "still running after 1 s: a hang"
+    ), result
 
 
 NOT_AWAITED_TEST = """
