@@ -6,12 +6,13 @@ off, so a check pays only for what it uses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,9 +137,9 @@ _NAMED = re.compile(r"\bexercise (\d\d\.\d+)\b")
 _NOT_RAW = (AssertionError, pytest.fail.Exception, pytest.skip.Exception)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    """Fail a test still running after HANG_SECONDS (SIGALRM, in the main thread)."""
+@contextlib.contextmanager
+def _hang_guard() -> Iterator[None]:
+    """Fail what is still running after HANG_SECONDS (SIGALRM, in the main thread)."""
 
     def hung(signum: int, frame: Any) -> None:
         pytest.fail(
@@ -148,14 +149,28 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         )
 
     if threading.current_thread() is not threading.main_thread():
-        return (yield)  # signals reach the main thread only: no guard elsewhere
+        yield  # signals reach the main thread only: no guard elsewhere
+        return
     previous = signal.signal(signal.SIGALRM, hung)
     signal.alarm(HANG_SECONDS)
     try:
-        return (yield)
+        yield
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    """A fixture that hangs (a TestClient whose startup waits forever) fails too."""
+    with _hang_guard():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    with _hang_guard():
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -168,6 +168,54 @@ def test_hashes_run_off_the_loop_a_few_at_a_time(
     )
 
 
+# Two loops in two threads, as two TestClients are, in a process of its own: a loop that a
+# limiter shared between them froze stays frozen, with the limiter's tokens.
+TWO_LOOPS = """
+import os, threading, time
+import anyio
+from app.core import passwords
+from app.core.config import settings
+
+passwords.verify_password = lambda *args: time.sleep(0.002) or False
+
+
+async def many():
+    async with anyio.create_task_group() as group:
+        for _ in range(4 * settings.HASH_CONCURRENCY):
+            group.start_soon(passwords.password_matches, "guess", "$2b$04$" + "x" * 53)
+
+
+def loop_of_its_own():
+    for _ in range(5):
+        anyio.run(many)
+
+
+threads = [threading.Thread(target=loop_of_its_own, daemon=True) for _ in range(2)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(8)
+print("frozen" if any(thread.is_alive() for thread in threads) else "done", flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.exercise("25.1")
+def test_two_event_loops_hash_at_once_without_freezing(app_dir: Path) -> None:
+    """A limiter shared by two loops hands a token to a task of the other loop without waking
+    that loop: its hashes never end (hash_limiter() keeps one per loop)."""
+    env = {**os.environ, "PYTHONPATH": str(app_dir)}
+    done = subprocess.run(
+        [sys.executable, "-c", TWO_LOOPS], cwd=app_dir, env=env, capture_output=True, text=True
+    )
+    said = (done.stdout + done.stderr).strip().splitlines()
+    assert said[-1:] == ["done"], (
+        "password_matches froze with two event loops hashing at once (two test clients): "
+        f"limiter=hash_limiter(), the running loop's own, never a limiter of the module "
+        f"({PASSWORDS}); it said {said[-1:]}"
+    )
+
+
 # --- the export, streamed ----------------------------------------------------------------------
 
 

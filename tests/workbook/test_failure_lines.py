@@ -161,6 +161,32 @@ def test_a_test_that_hangs_fails_with_a_line_instead_of_stopping_the_check(
     ), result
 
 
+HANGING_FIXTURE_TEST = """
+import pytest
+from app.lookup import wait_for_the_lock
+
+
+@pytest.fixture
+def started():
+    wait_for_the_lock()
+
+
+def test_wait(started):
+    pass
+"""
+
+
+def test_a_fixture_that_hangs_fails_with_a_line_too(tmp_path: Path) -> None:
+    """A TestClient whose startup waits forever hangs in a fixture, before the test."""
+    lookup = "import threading\n\n\ndef wait_for_the_lock():\n    threading.Event().wait()\n"
+    result = plugin_result(
+        tmp_path, HANGING_FIXTURE_TEST, {"lookup.py": lookup}, WORKBOOK_HANG_SECONDS="1"
+    )
+    assert result["outcome"] == "error" and result["message"].startswith(
+        "still running after 1 s: a hang"
+    ), result
+
+
 NOT_AWAITED_TEST = """
 from app.lookup import fetch
 
